@@ -1,0 +1,1 @@
+"""The `cunwu` command line: thin, every command calls a service."""

@@ -1,0 +1,267 @@
+"""`cunwu` — the command line. Exit 0 on success, 1 when refused (nothing written), 2 on bad usage."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from app import APP_TITLE, __version__
+from app.core.masking import Channel, policy_for
+from app.core.periods import PeriodError, format_month_zh, parse_month
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's English usage errors, said in Chinese
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"命令用法有误：{message}\n")
+
+
+def _month(text: str):
+    try:
+        return parse_month(text)
+    except PeriodError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _add_db(parser: argparse.ArgumentParser, top: bool = False) -> None:
+    parser.add_argument(
+        "--db",
+        metavar="PATH",
+        default=None if top else argparse.SUPPRESS,
+        help="数据库文件（默认：环境变量 CUNWU_DB，否则用户数据文件夹中的 cunwu.sqlite3）",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cunwu", description=f"{APP_TITLE}：惠民惠农补贴台账、公开表与脱敏导出")
+    parser.add_argument("--version", action="version", version=f"cunwu {__version__}")
+    _add_db(parser, top=True)
+    commands = parser.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    init = commands.add_parser("init", help="创建（或升级）数据库，写入补贴项目表")
+    _add_db(init)
+    init.add_argument("--demo", action="store_true", help="同时写入演示数据（一个乡镇、三个村、一年的发放记录）")
+    init.add_argument("--township", metavar="NAME", help="乡镇名称")
+    init.set_defaults(handler=cmd_init)
+
+    gui = commands.add_parser("gui", help="打开图形界面")
+    _add_db(gui)
+    gui.set_defaults(handler=cmd_gui)
+
+    village = commands.add_parser("village", help="村：添加、列出").add_subparsers(
+        dest="village_command", metavar="操作", required=True, parser_class=_Parser
+    )
+    v_add = village.add_parser("add", help="添加一个村")
+    _add_db(v_add)
+    v_add.add_argument("name", metavar="NAME")
+    v_add.add_argument("--code", default="", help="村的代码（统计用区划代码）")
+    v_add.set_defaults(handler=cmd_village_add)
+    v_list = village.add_parser("list", help="列出所有村")
+    _add_db(v_list)
+    v_list.set_defaults(handler=cmd_village_list)
+
+    payouts = commands.add_parser("payouts", help="补贴发放台账：导入、列出、导出").add_subparsers(
+        dest="payouts_command", metavar="操作", required=True, parser_class=_Parser
+    )
+    p_import = payouts.add_parser("import", help="导入县里下发的发放明细（xlsx、xls、csv）")
+    _add_db(p_import)
+    p_import.add_argument("file", metavar="FILE", type=Path)
+    p_import.add_argument("--village", required=True, metavar="NAME")
+    p_import.add_argument("--month", type=_month, metavar="YYYY-MM", help="文件中没有发放日期时必须指定")
+    p_import.add_argument("--subsidy", metavar="NAME", help="文件中没有补贴项目列时必须指定")
+    p_import.add_argument("--dry-run", action="store_true", help="只检查，不写入")
+    p_import.add_argument("--force", action="store_true", help="同样内容的文件导入过也再导入一次")
+    p_import.set_defaults(handler=cmd_payouts_import)
+
+    p_list = payouts.add_parser("list", help="列出发放记录（按发布范围遮掩个人信息）")
+    _add_db(p_list)
+    p_list.add_argument("--village", required=True, metavar="NAME")
+    p_list.add_argument("--month", type=_month, metavar="YYYY-MM")
+    p_list.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.ONLINE.value)
+    p_list.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p_list.set_defaults(handler=cmd_payouts_list)
+
+    p_export = payouts.add_parser("export", help="导出某村某月的发放明细 Excel（已遮掩）")
+    _add_db(p_export)
+    p_export.add_argument("--village", required=True, metavar="NAME")
+    p_export.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    p_export.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
+    p_export.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.ONLINE.value)
+    p_export.set_defaults(handler=cmd_payouts_export)
+    return parser
+
+
+def _open(args: argparse.Namespace):
+    from app.storage.engine import open_database
+
+    database = open_database(args.db)
+    for warning in database.warnings:
+        print(f"警告：{warning}", file=sys.stderr)
+    if database.backup_path:
+        print(f"数据库已升级，升级前的备份：{database.backup_path}", file=sys.stderr)
+    return database
+
+
+def _actor() -> str:
+    from app.services.audit import default_actor
+
+    return default_actor()
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.services.demo import seed_demo
+    from app.services.setup import initialize
+
+    with _open(args) as database:
+        added = initialize(database, _actor(), args.township)
+        print(f"数据库已就绪：{database.path or '服务器数据库'}（新增补贴项目 {added} 个）")
+        if args.demo:
+            count = seed_demo(database, _actor())
+            print(f"已写入演示数据：3 个村，{count} 条发放记录")
+    return EXIT_OK
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.ui.launch import run_gui
+
+    return run_gui(args.db)
+
+
+def cmd_village_add(args: argparse.Namespace) -> int:
+    from app.services.villages import add_village
+
+    with _open(args) as database:
+        village = add_village(database, args.name, _actor(), code=args.code)
+    print(f"已添加村：{village.name}" + (f"（代码 {village.code}）" if village.code else ""))
+    return EXIT_OK
+
+
+def cmd_village_list(args: argparse.Namespace) -> int:
+    from app.services.villages import list_villages
+
+    with _open(args) as database:
+        villages = list_villages(database)
+    if not villages:
+        print("还没有任何村。用 cunwu village add 村名 添加。")
+    for village in villages:
+        print(f"{village.name}\t{village.code}\t{village.people} 人\t{village.payouts} 条发放记录")
+    return EXIT_OK
+
+
+def _terminal_progress() -> Callable[[str, int, int], None]:
+    if not sys.stderr.isatty():
+        return lambda stage, done, total: None
+
+    def show(stage: str, done: int, total: int) -> None:
+        share = f" {done * 100 // total}%" if total else ""
+        sys.stderr.write(f"\r{stage}{share}   ")
+        sys.stderr.flush()
+
+    return show
+
+
+def cmd_payouts_import(args: argparse.Namespace) -> int:
+    from app.services.importing import ImportRequest, import_payouts
+
+    request = ImportRequest(
+        path=args.file,
+        village=args.village,
+        month=args.month,
+        subsidy=args.subsidy,
+        dry_run=args.dry_run,
+        force=args.force,
+    )
+    with _open(args) as database:
+        result = import_payouts(database, request, _actor(), progress=_terminal_progress())
+    if sys.stderr.isatty():
+        sys.stderr.write("\r" + " " * 30 + "\r")
+    for warning in result.warnings:
+        print(f"提示：{warning}", file=sys.stderr)
+    print(result.summary + ("（试运行，未写入）" if result.dry_run else ""))
+    return EXIT_OK
+
+
+def _records(database, village_name: str, month):  # noqa: ANN001, ANN202
+    from app.services.ledger import LedgerFilter, fetch_all
+    from app.services.villages import find_village
+
+    with database.reading() as session:
+        village = find_village(session, village_name)
+        return village.name, fetch_all(session, LedgerFilter(village_id=village.id, period=month))
+
+
+def cmd_payouts_list(args: argparse.Namespace) -> int:
+    from app.outputs.listing import to_csv, to_json, to_table
+    from app.outputs.masked_rows import mask_records
+
+    with _open(args) as database:
+        _, records = _records(database, args.village, args.month)
+    rows = mask_records(records, policy_for(args.channel))
+    writer = {"table": to_table, "csv": to_csv, "json": to_json}[args.format]
+    sys.stdout.write(writer(rows).rstrip("\n") + "\n")
+    return EXIT_OK
+
+
+def cmd_payouts_export(args: argparse.Namespace) -> int:
+    from app.core.money import format_yuan
+    from app.outputs.excel import write_ledger_xlsx
+    from app.outputs.masked_rows import mask_records
+
+    with _open(args) as database:
+        village, records = _records(database, args.village, args.month)
+    channel = Channel(args.channel)
+    rows = mask_records(records, policy_for(channel))
+    title = f"{village}{format_month_zh(args.month)}惠民惠农补贴资金发放明细"
+    write_ledger_xlsx(args.out, title, rows, channel)
+    total = sum(row.amount_fen for row in rows)
+    print(f"已导出 {len(rows)} 条，合计 {format_yuan(total, thousands=True)} 元：{args.out}")
+    return EXIT_OK
+
+
+def _known_errors() -> tuple[type[BaseException], ...]:
+    from app.inputs.tabular import TabularFileError
+    from app.services.errors import ServiceError
+    from app.storage.engine import DatabaseCorrupt, DatabaseOpenError
+    from app.storage.instance_lock import DatabaseInUse
+    from app.storage.migrations import DatabaseFromNewerVersion
+
+    return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse, DatabaseFromNewerVersion)
+
+
+def _say_refusal(error: BaseException) -> None:
+    from app.services.errors import ServiceError
+
+    if isinstance(error, ServiceError):
+        print(f"错误：{error.message}", file=sys.stderr)
+        for line in error.problems:
+            if line != error.message:
+                print(line, file=sys.stderr)
+    else:
+        print(f"错误：{error}", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")  # an old console code page must not crash a report
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except _known_errors() as error:
+        _say_refusal(error)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("已中断，没有写入任何数据", file=sys.stderr)
+        return EXIT_REFUSED
+
+
+def entry_point() -> None:
+    sys.exit(main())

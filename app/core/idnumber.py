@@ -1,0 +1,101 @@
+"""Resident identity numbers (居民身份证号码), GB 11643-1999.
+
+Validity is exactly what domain.md says: 18 characters, a real birth date and the right
+ISO 7064 MOD 11-2 check character. The region code is deliberately *not* a validity test
+(codes of merged or renamed counties stay on people's IDs); an unknown one only earns a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from stdnum.cn import ric
+from stdnum.exceptions import ValidationError as _StdnumError
+
+ID_LENGTH = 18
+LEGACY_LENGTH = 15
+_EARLIEST_BIRTH_YEAR = 1880
+
+# Excel turns a long number typed as a number into "1.40123199001E+17": the last digits are gone.
+_SCIENTIFIC = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$", re.IGNORECASE)
+
+
+class IdNumberError(ValueError):
+    """An ID number that must not be stored; the message is for the clerk (Chinese)."""
+
+
+@dataclass(frozen=True)
+class IdCheck:
+    number: str
+    warnings: tuple[str, ...] = ()
+
+
+def normalize(raw: str) -> str:
+    """Trim spaces (ASCII and full-width), fold full-width digits, upper-case a trailing x."""
+    text = unicodedata.normalize("NFKC", str(raw))
+    return re.sub(r"\s+", "", text).upper()
+
+
+def check_character(first17: str) -> str:
+    """The check character (0-9 or X) for the first 17 digits."""
+    return ric.calc_check_digit(first17 + "0")
+
+
+def validate(raw: object, today: dt.date | None = None) -> IdCheck:
+    """Return the normalized 18-character number, or raise IdNumberError (Chinese message)."""
+    if raw is None:
+        raise IdNumberError("身份证号为空")
+    if isinstance(raw, float):
+        raise IdNumberError("身份证号被存成了数字，后几位已丢失，请把该列设为“文本”后重新录入")
+    if isinstance(raw, int):
+        # An int keeps its digits but never an X, and a leading zero is impossible: accept via text.
+        raw = str(raw)
+    number = normalize(str(raw))
+    if not number:
+        raise IdNumberError("身份证号为空")
+    if _SCIENTIFIC.match(number):
+        raise IdNumberError("身份证号被 Excel 存成了科学计数法，后几位已丢失，请把该列设为“文本”后重新录入")
+    if len(number) == LEGACY_LENGTH and number.isdigit():
+        raise IdNumberError("这是 15 位旧身份证号，请向本人核实后改为 18 位新号码")
+    if len(number) != ID_LENGTH:
+        raise IdNumberError(f"身份证号应为 18 位，这里是 {len(number)} 位")
+    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+        raise IdNumberError("身份证号只能由数字和末位的 X 组成")
+    birth = birth_date(number)
+    today = today or dt.date.today()
+    if birth is None or birth > today or birth.year < _EARLIEST_BIRTH_YEAR:
+        raise IdNumberError(f"身份证号中的出生日期 {number[6:14]} 不是真实日期")
+    expected = check_character(number[:17])
+    if number[17] != expected:
+        raise IdNumberError("身份证号校验位不对（最后一位应为 " + expected + "），请核对是否录错")
+    warnings: tuple[str, ...] = ()
+    if not region_known(number):
+        warnings = (f"地区码 {number[:6]} 不在地区码表中（可能是已撤并的县），请核实",)
+    return IdCheck(number=number, warnings=warnings)
+
+
+def is_valid(text: str) -> bool:
+    """True when text is an 18-character ID with a real birth date and the right check character."""
+    try:
+        validate(text)
+    except IdNumberError:
+        return False
+    return True
+
+
+def birth_date(number: str) -> dt.date | None:
+    try:
+        return dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        return None
+
+
+def region_known(number: str) -> bool:
+    try:
+        ric.get_birth_place(number)
+    except _StdnumError:
+        return False
+    return True

@@ -1,0 +1,67 @@
+"""Villagers' names: what may be stored, how the given name is masked, pinyin initials for search."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+# Two-character surnames (复姓) whose second character belongs to the surname, not the given name.
+COMPOUND_SURNAMES = frozenset(
+    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 令狐 轩辕 端木 "
+    "独孤 南宫 西门 呼延 百里 钟离 万俟 闻人 澹台 公冶 太叔 申屠 赫连 拓跋 完颜 东郭 第五".split()
+)
+NAME_SEPARATOR = "·"
+_MAX_NAME_LENGTH = 30
+# Digits or ID-like strings never belong in a name column; they usually mean columns were swapped.
+_FORBIDDEN = re.compile(r"[0-9]")
+
+
+class NameError_(ValueError):
+    """A name that cannot be stored; the message is for the clerk (Chinese)."""
+
+
+def normalize(raw: object) -> str:
+    text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
+    # Minority names are written with several look-alike middle dots; store one.
+    text = re.sub(r"[•・‧∙⋅．]", NAME_SEPARATOR, text)
+    return re.sub(r"\s+", "", text)
+
+
+def validate(raw: object) -> str:
+    name = normalize(raw)
+    if not name:
+        raise NameError_("姓名为空")
+    if _FORBIDDEN.search(name):
+        raise NameError_(f"姓名“{name}”含有数字，请检查是否与其他列错位")
+    if len(name) > _MAX_NAME_LENGTH:
+        raise NameError_(f"姓名“{name[:10]}…”过长（超过 {_MAX_NAME_LENGTH} 个字）")
+    return name
+
+
+def surname_length(name: str) -> int:
+    return 2 if name[:2] in COMPOUND_SURNAMES and len(name) > 2 else 1
+
+
+def mask_given_name(name: str) -> str:
+    """张三 → 张*, 张三明 → 张*明, 欧阳明明 → 欧阳**, 阿依·买买提 → 阿**·***."""
+    if not name:
+        return name
+    if NAME_SEPARATOR in name:
+        return name[0] + "".join(ch if ch == NAME_SEPARATOR else "*" for ch in name[1:])
+    keep = surname_length(name)
+    given = name[keep:]
+    if len(name) == 3 and keep == 1:
+        return name[0] + "*" + name[2]
+    return name[:keep] + "*" * len(given)
+
+
+def mask_entirely(name: str) -> str:
+    return "*" * max(len(name), 2)
+
+
+def pinyin_initials(name: str) -> str:
+    """张三 → 'zs'. Characters without a reading (or non-Han) are kept lower-cased as they are."""
+    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    return "".join(letters).lower()

@@ -1,0 +1,1 @@
+"""Reading files from outside (county exports) into plain grids of cells."""

@@ -1,0 +1,1 @@
+"""Writers that take plain data and a masking policy. They never see the database."""

@@ -1,0 +1,52 @@
+"""Plain listings of masked rows for the terminal, CSV and JSON."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from typing import Sequence
+
+from app.core.money import format_yuan
+from app.outputs.masked_rows import HEADERS, JSON_KEYS, DisplayRow
+
+TABLE_KEYS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "note")
+CSV_KEYS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "standard", "note")
+
+
+def display_width(text: str) -> int:
+    """Terminal columns: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int, right: bool = False) -> str:
+    space = " " * (width - display_width(text))
+    return space + text if right else text + space
+
+
+def to_table(rows: Sequence[DisplayRow]) -> str:
+    headers = [HEADERS[key] for key in TABLE_KEYS]
+    body = [[getattr(row, key) for key in TABLE_KEYS] for row in rows]
+    widths = [max([display_width(h)] + [display_width(r[i]) for r in body]) for i, h in enumerate(headers)]
+    amount_index = TABLE_KEYS.index("amount")
+    lines = ["  ".join(_pad(h, widths[i], i == amount_index) for i, h in enumerate(headers)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    for r in body:
+        lines.append("  ".join(_pad(cell, widths[i], i == amount_index) for i, cell in enumerate(r)).rstrip())
+    total = sum(row.amount_fen for row in rows)
+    lines.append(f"共 {len(rows)} 条，合计 {format_yuan(total, thousands=True)} 元")
+    return "\n".join(lines)
+
+
+def to_csv(rows: Sequence[DisplayRow]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([HEADERS[key] for key in CSV_KEYS])
+    for row in rows:
+        writer.writerow([getattr(row, key) for key in CSV_KEYS])
+    return buffer.getvalue()
+
+
+def to_json(rows: Sequence[DisplayRow]) -> str:
+    return json.dumps([row.as_dict(JSON_KEYS) for row in rows], ensure_ascii=False, indent=2)

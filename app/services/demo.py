@@ -1,0 +1,133 @@
+"""`init --demo`: a township, three villages, a few hundred synthetic people, a year of payouts."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+from sqlalchemy import insert, select
+from sqlmodel import Session
+
+from app.core import names
+from app.core.periods import add_months
+from app.core.synthetic import RARE, make_people
+from app.services import audit
+from app.services.errors import Conflict
+from app.services.setup import ensure_township, seed_subsidy_types
+from app.storage.engine import Database
+from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, utcnow
+
+DEMO_TOWNSHIP = "青山镇"
+DEMO_VILLAGES = (("桃源村", "140123101"), ("杏花村", "140123102"), ("石门村", "140123103"))
+PEOPLE_PER_VILLAGE = 120
+# (subsidy, share of villagers receiving it, monthly amount in 分 or None for yearly/one-off)
+_PLAN = (
+    ("最低生活保障金", 0.12, 56000),
+    ("特困人员救助供养金", 0.03, 78000),
+    ("高龄津贴", 0.08, 10000),
+    ("困难残疾人生活补贴", 0.04, 9000),
+    ("重度残疾人护理补贴", 0.03, 9000),
+    ("公益性岗位补贴", 0.04, 120000),
+)
+_YEARLY = (("耕地地力保护补贴", 0.9, 11), ("生态公益林补偿", 0.3, 12))
+
+
+def demo_months(today: dt.date) -> list[dt.date]:
+    last = add_months(today.replace(day=1), -1)
+    return [add_months(last, -offset) for offset in range(11, -1, -1)]
+
+
+def seed_demo(db: Database, actor: str, today: dt.date | None = None, seed: int = 7) -> int:
+    """Returns the number of payouts written. Refuses to run on a database that holds villages."""
+    months = demo_months(today or dt.date.today())
+    rng = random.Random(seed)
+    with db.transaction() as session:
+        if session.execute(select(Village.id)).first():
+            raise Conflict("数据库中已经有村的数据，演示数据只能放进新的数据库")
+        township = ensure_township(session, actor, DEMO_TOWNSHIP)
+        seed_subsidy_types(session, actor)
+        types = {row.name: row.id for row in session.exec(select(SubsidyType)).scalars()}
+        total = 0
+        people = make_people(PEOPLE_PER_VILLAGE * len(DEMO_VILLAGES), seed=seed, rare_share=0.0)
+        for index, (village_name, code) in enumerate(DEMO_VILLAGES):
+            village = Village(name=village_name, code=code, township_id=township.id, supervision_phone="0351-1234567")
+            session.add(village)
+            session.flush()
+            group_ids = _groups(session, village.id or 0)
+            chunk = people[index * PEOPLE_PER_VILLAGE : (index + 1) * PEOPLE_PER_VILLAGE]
+            # A few rare-character names (生僻字) in every village, so the fonts are exercised.
+            chunk = [
+                p if i % 40 else dataclasses.replace(p, name=p.name[:-1] + RARE[i // 40 % 2])
+                for i, p in enumerate(chunk)
+            ]
+            person_ids = _people(session, village.id or 0, group_ids, chunk, rng)
+            total += _payouts(session, village.id or 0, person_ids, types, months, rng)
+        audit.record(session, actor, "demo", "database", None, after={"payouts": total})
+        return total
+
+
+def _groups(session: Session, village_id: int) -> list[int]:
+    ids = []
+    for number in range(1, 6):
+        group = VillagerGroup(village_id=village_id, name=f"{number}组")
+        session.add(group)
+        session.flush()
+        ids.append(group.id or 0)
+    return ids
+
+
+def _people(session: Session, village_id: int, group_ids: list[int], people, rng: random.Random) -> list[int]:  # noqa: ANN001
+    table = Person.__table__
+    session.execute(
+        insert(table),
+        [
+            {
+                "name": p.name,
+                "name_initials": names.pinyin_initials(p.name),
+                "id_number": p.id_number,
+                "phone": p.phone,
+                "account": p.account,
+                "village_id": village_id,
+                "group_id": rng.choice(group_ids),
+            }
+            for p in people
+        ],
+    )
+    numbers = [p.id_number for p in people]
+    rows = session.execute(select(table.c.id_number, table.c.id).where(table.c.id_number.in_(numbers)))
+    by_number = dict(rows.all())
+    return [by_number[n] for n in numbers]
+
+
+def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, int], months, rng) -> int:  # noqa: ANN001
+    now = utcnow()
+    rows = []
+
+    def add(person_id: int, subsidy: str, period: dt.date, fen: int, note: str = "") -> None:
+        rows.append(
+            {
+                "person_id": person_id,
+                "subsidy_type_id": types[subsidy],
+                "village_id": village_id,
+                "period": period,
+                "amount_fen": fen,
+                "pay_date": period.replace(day=rng.choice((10, 12, 15, 18))),
+                "standard": f"{fen // 100} 元/月" if note != "yearly" else "按面积",
+                "note": "",
+                "batch_id": None,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
+
+    for subsidy, share, monthly in _PLAN:
+        for person_id in rng.sample(person_ids, max(1, int(len(person_ids) * share))):
+            for period in months:
+                add(person_id, subsidy, period, monthly)
+    for subsidy, share, month_number in _YEARLY:
+        period = next((m for m in months if m.month == month_number), months[-1])
+        for person_id in rng.sample(person_ids, int(len(person_ids) * share)):
+            add(person_id, subsidy, period, rng.randrange(5000, 150000, 50), "yearly")
+    session.execute(insert(Payout.__table__), rows)
+    return len(rows)

@@ -1,0 +1,391 @@
+"""Importing a county payout list: all or nothing.
+
+Read → parse and validate every row (pure core) → check against the database (village, subsidy
+types, people, payouts already there, the same file imported before) → one transaction that writes
+the batch, new people and every payout in bulk (SQLAlchemy Core), plus its audit entry. Any problem
+anywhere and nothing is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Sequence
+
+from sqlalchemy import insert, select, update
+
+from app.core import names
+from app.core.money import format_yuan
+from app.core.payout_table import Col, ParseOptions, ParsedTable, PayoutRow, Problem, find_duplicates, parse_rows
+from app.core.periods import format_month_zh
+from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
+from app.services import audit, subsidies
+from app.services.errors import Cancelled, ServiceError
+from app.services.villages import find_village
+from app.storage.engine import Database
+from app.storage.models import ImportBatch, Payout, Person, VillagerGroup, utcnow
+
+_CHUNK = 500  # IN-lists stay far below every database's parameter limit
+_WRITE_CHUNK = 5000
+_MAX_PROBLEMS_SHOWN = 200
+
+Progress = Callable[[str, int, int], None]  # (stage in Chinese, done, total)
+CancelCheck = Callable[[], bool]
+
+
+class ImportRefused(ServiceError):
+    pass
+
+
+@dataclass(frozen=True)
+class ImportRequest:
+    path: Path
+    village: str
+    month: dt.date | None = None
+    subsidy: str | None = None
+    dry_run: bool = False
+    force: bool = False
+
+
+@dataclass
+class ImportResult:
+    count: int
+    total_fen: int
+    file_name: str
+    batch_id: int | None = None
+    new_people: int = 0
+    skipped_rows: int = 0
+    warnings: list[str] = field(default_factory=list)
+    by_subsidy: dict[str, tuple[int, int]] = field(default_factory=dict)
+    dry_run: bool = False
+
+    @property
+    def summary(self) -> str:
+        verb = "可导入" if self.dry_run else "导入"
+        return f"{verb} {self.count} 条，合计 {format_yuan(self.total_fen, thousands=True)} 元"
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+def _never() -> bool:
+    return False
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _refuse(file_name: str, problems: list[Problem]) -> ImportRefused:
+    ordered = sorted(problems, key=lambda p: (p.row or 0))
+    lines = [problem.describe(file_name) for problem in ordered[:_MAX_PROBLEMS_SHOWN]]
+    if len(ordered) > _MAX_PROBLEMS_SHOWN:
+        lines.append(f"……另有 {len(ordered) - _MAX_PROBLEMS_SHOWN} 个问题未列出")
+    head = f"文件“{file_name}”有 {len(ordered)} 个问题，没有导入任何数据"
+    return ImportRefused(head, lines)
+
+
+def parse_file(
+    tabular: TabularFile, options: ParseOptions, progress: Progress = _no_progress
+) -> ParsedTable:
+    """The first sheet that has a recognisable header; otherwise the first sheet's problems."""
+    first: ParsedTable | None = None
+    for sheet in tabular.sheets:
+        table = parse_rows(sheet.rows, options, lambda done, total: progress("检查数据", done, total))
+        if table.header_row is not None:
+            return table
+        first = first or table
+    assert first is not None
+    return first
+
+
+def import_payouts(
+    db: Database,
+    request: ImportRequest,
+    actor: str,
+    progress: Progress = _no_progress,
+    cancelled: CancelCheck = _never,
+) -> ImportResult:
+    file_name = Path(request.path).name
+    progress("读取文件", 0, 0)
+    try:
+        tabular = read_tabular(request.path)
+    except TabularFileError as exc:
+        raise ImportRefused(str(exc)) from exc
+    if cancelled():
+        raise Cancelled()
+    table = parse_file(tabular, ParseOptions(month=request.month, subsidy=request.subsidy), progress)
+    problems = list(table.problems) + find_duplicates(table.rows)
+    if cancelled():
+        raise Cancelled()
+    with db.reading() as session:
+        try:
+            village = find_village(session, request.village)
+        except ServiceError as exc:
+            raise ImportRefused(exc.message) from exc
+        village_id = village.id
+        previous = session.scalars(
+            select(ImportBatch).where(ImportBatch.file_hash == tabular.sha256).order_by(ImportBatch.id)
+        ).first()
+        if previous is not None and not request.force:
+            when = previous.imported_at.astimezone().strftime("%Y-%m-%d %H:%M")
+            problems.insert(
+                0,
+                Problem(
+                    f"同样内容的文件已在 {when} 导入过（第 {previous.id} 批，{previous.row_count} 条）。"
+                    "如确需再次导入，请使用“强制导入”（命令行 --force）"
+                ),
+            )
+        known_subsidies = subsidies.name_index(session)
+        subsidy_ids, subsidy_problems = _resolve_subsidies(table, known_subsidies)
+        problems.extend(subsidy_problems)
+        people = _existing_people(session, sorted({row.id_number for row in table.rows}))
+        problems.extend(_name_conflicts(table, people))
+        problems.extend(_already_paid(session, table, people, subsidy_ids))
+    if problems:
+        raise _refuse(file_name, problems)
+    result = ImportResult(
+        count=len(table.rows),
+        total_fen=sum(row.amount_fen for row in table.rows),
+        file_name=file_name,
+        skipped_rows=table.skipped_rows,
+        warnings=[warning.describe(file_name) for warning in table.warnings],
+        dry_run=request.dry_run,
+    )
+    for row in table.rows:
+        count, total = result.by_subsidy.get(subsidy_ids[row.subsidy][1], (0, 0))
+        result.by_subsidy[subsidy_ids[row.subsidy][1]] = (count + 1, total + row.amount_fen)
+    result.new_people = len({row.id_number for row in table.rows} - people.keys())
+    if request.dry_run:
+        return result
+    _write(db, request, tabular, table, village_id, subsidy_ids, people, result, actor, progress, cancelled)
+    return result
+
+
+def _resolve_subsidies(table: ParsedTable, index: dict) -> tuple[dict[str, tuple[int, str]], list[Problem]]:
+    resolved: dict[str, tuple[int, str]] = {}
+    unknown: dict[str, list[int]] = {}
+    for row in table.rows:
+        if row.subsidy in resolved:
+            continue
+        if row.subsidy in unknown:
+            unknown[row.subsidy].append(row.row)
+            continue
+        found = subsidies.resolve(index, row.subsidy)
+        if found is None:
+            unknown[row.subsidy] = [row.row]
+        else:
+            resolved[row.subsidy] = (found.id, found.name)
+    letter, header = table.column_ref(Col.SUBSIDY)
+    problems = [
+        Problem(
+            f"补贴项目“{name}”不在补贴项目表中（共 {len(rows)} 行），请先在“补贴项目”中添加或改用标准名称",
+            row=rows[0],
+            column=letter,
+            header=header,
+        )
+        for name, rows in unknown.items()
+    ]
+    return resolved, problems
+
+
+def _existing_people(session, id_numbers: list[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
+    """id_number → (person id, name, group id, phone, account)."""
+    found: dict[str, tuple[int, str, int | None, str, str]] = {}
+    table = Person.__table__
+    for chunk in _chunks(id_numbers, _CHUNK):
+        rows = session.execute(
+            select(table.c.id, table.c.id_number, table.c.name, table.c.group_id, table.c.phone, table.c.account).where(
+                table.c.id_number.in_(chunk)
+            )
+        )
+        for person_id, number, name, group_id, phone, account in rows:
+            found[number] = (person_id, name, group_id, phone, account)
+    return found
+
+
+def _name_conflicts(table: ParsedTable, people: dict) -> list[Problem]:
+    problems = []
+    letter, header = table.column_ref(Col.NAME)
+    for row in table.rows:
+        known = people.get(row.id_number)
+        if known and known[1] != row.name:
+            problems.append(
+                Problem(
+                    f"这个身份证号在系统中登记的姓名是“{known[1]}”，与本行的“{row.name}”不一致，请核对身份证号或姓名",
+                    row=row.row,
+                    column=letter,
+                    header=header,
+                )
+            )
+    return problems
+
+
+def _already_paid(session, table: ParsedTable, people: dict, subsidy_ids: dict) -> list[Problem]:
+    wanted: dict[tuple[int, int, dt.date], PayoutRow] = {}
+    for row in table.rows:
+        person = people.get(row.id_number)
+        if person is None or row.subsidy not in subsidy_ids:
+            continue
+        wanted[(person[0], subsidy_ids[row.subsidy][0], row.period)] = row
+    if not wanted:
+        return []
+    payout = Payout.__table__
+    person_ids = sorted({key[0] for key in wanted})
+    periods = sorted({key[2] for key in wanted})
+    problems = []
+    for chunk in _chunks(person_ids, _CHUNK):
+        rows = session.execute(
+            select(payout.c.person_id, payout.c.subsidy_type_id, payout.c.period, payout.c.batch_id).where(
+                payout.c.person_id.in_(chunk), payout.c.period.in_(periods)
+            )
+        )
+        for person_id, type_id, period, batch_id in rows:
+            row = wanted.get((person_id, type_id, period))
+            if row is None:
+                continue
+            source = f"第 {batch_id} 批导入" if batch_id else "手工录入"
+            problems.append(
+                Problem(
+                    f"{row.name} 在 {format_month_zh(period)} 的“{row.subsidy}”已有发放记录（{source}），同一人同月同项目不能重复发放",
+                    row=row.row,
+                )
+            )
+    return problems
+
+
+def _write(
+    db: Database,
+    request: ImportRequest,
+    tabular: TabularFile,
+    table: ParsedTable,
+    village_id: int,
+    subsidy_ids: dict[str, tuple[int, str]],
+    people: dict,
+    result: ImportResult,
+    actor: str,
+    progress: Progress,
+    cancelled: CancelCheck,
+) -> None:
+    total_rows = len(table.rows)
+    with db.transaction() as session:
+        connection = session.connection()
+        batch = ImportBatch(
+            village_id=village_id,
+            file_name=result.file_name,
+            file_hash=tabular.sha256,
+            imported_by=actor,
+            row_count=result.count,
+            skipped_count=result.skipped_rows,
+            total_fen=result.total_fen,
+            forced=request.force,
+        )
+        session.add(batch)
+        session.flush()
+        result.batch_id = batch.id
+        group_ids = _ensure_groups(session, village_id, {row.group for row in table.rows if row.group})
+        person_ids = _write_people(connection, table, village_id, group_ids, people)
+        now = utcnow()
+        payout_table = Payout.__table__
+        values = [
+            {
+                "person_id": person_ids[row.id_number],
+                "subsidy_type_id": subsidy_ids[row.subsidy][0],
+                "village_id": village_id,
+                "period": row.period,
+                "amount_fen": row.amount_fen,
+                "pay_date": row.pay_date,
+                "standard": row.standard[:100],
+                "note": row.note[:500],
+                "batch_id": batch.id,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for row in table.rows
+        ]
+        for done, chunk in enumerate(_chunks(values, _WRITE_CHUNK)):
+            if cancelled():
+                raise Cancelled()
+            connection.execute(insert(payout_table), list(chunk))
+            progress("写入数据库", min((done + 1) * _WRITE_CHUNK, total_rows), total_rows)
+        audit.record(
+            session,
+            actor,
+            "import",
+            "import_batch",
+            batch.id,
+            after={
+                "file_name": result.file_name,
+                "file_hash": tabular.sha256,
+                "village_id": village_id,
+                "rows": result.count,
+                "total_fen": result.total_fen,
+                "new_people": result.new_people,
+                "forced": request.force,
+            },
+        )
+        if cancelled():
+            raise Cancelled()
+
+
+def _ensure_groups(session, village_id: int, wanted: set[str]) -> dict[str, int]:
+    table = VillagerGroup.__table__
+    existing = dict(
+        session.execute(select(table.c.name, table.c.id).where(table.c.village_id == village_id)).all()
+    )
+    missing = sorted(wanted - existing.keys())
+    if missing:
+        session.execute(insert(table), [{"village_id": village_id, "name": name} for name in missing])
+        existing = dict(
+            session.execute(select(table.c.name, table.c.id).where(table.c.village_id == village_id)).all()
+        )
+    return existing
+
+
+def _write_people(connection, table: ParsedTable, village_id: int, group_ids: dict[str, int], people: dict) -> dict[str, int]:
+    person_table = Person.__table__
+    new_people: dict[str, dict] = {}
+    fills: dict[int, dict] = {}
+    for row in table.rows:
+        known = people.get(row.id_number)
+        if known is None:
+            new_people.setdefault(
+                row.id_number,
+                {
+                    "name": row.name,
+                    "name_initials": names.pinyin_initials(row.name)[:60],
+                    "id_number": row.id_number,
+                    "phone": row.phone[:40],
+                    "account": row.account[:40],
+                    "village_id": village_id,
+                    "group_id": group_ids.get(row.group),
+                },
+            )
+            continue
+        # The county file is newer than what we hold: fill in what we lack, never overwrite.
+        person_id, _, group_id, phone, account = known
+        fill = {}
+        if not phone and row.phone:
+            fill["phone"] = row.phone[:40]
+        if not account and row.account:
+            fill["account"] = row.account[:40]
+        if group_id is None and row.group:
+            fill["group_id"] = group_ids.get(row.group)
+        if fill:
+            fills.setdefault(person_id, fill)
+    if new_people:
+        for chunk in _chunks(list(new_people.values()), _WRITE_CHUNK):
+            connection.execute(insert(person_table), list(chunk))
+    for person_id, fill in fills.items():
+        connection.execute(update(person_table).where(person_table.c.id == person_id).values(**fill))
+    ids = {number: known[0] for number, known in people.items()}
+    numbers = sorted(new_people)
+    for chunk in _chunks(numbers, _CHUNK):
+        for person_id, number in connection.execute(
+            select(person_table.c.id, person_table.c.id_number).where(person_table.c.id_number.in_(chunk))
+        ):
+            ids[number] = person_id
+    return ids

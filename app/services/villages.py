@@ -1,0 +1,92 @@
+"""Villages (行政村) and their villager groups (村民小组)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.services import audit
+from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.setup import ensure_township
+from app.storage.engine import Database
+from app.storage.models import Payout, Person, Village, VillagerGroup
+
+
+@dataclass(frozen=True)
+class VillageInfo:
+    id: int
+    name: str
+    code: str
+    people: int
+    payouts: int
+
+
+def _clean_name(name: str) -> str:
+    cleaned = "".join(name.split())
+    if not cleaned:
+        raise ServiceError("村名不能为空")
+    if len(cleaned) > 100:
+        raise ServiceError("村名过长")
+    return cleaned
+
+
+def add_village(db: Database, name: str, actor: str, code: str = "") -> VillageInfo:
+    name = _clean_name(name)
+    with db.transaction() as session:
+        if session.exec(select(Village).where(Village.name == name)).first():
+            raise Conflict(f"村“{name}”已经存在")
+        township = ensure_township(session, actor)
+        village = Village(name=name, code=code.strip(), township_id=township.id)
+        session.add(village)
+        session.flush()
+        audit.record(session, actor, "create", "village", village.id, after={"name": name, "code": village.code})
+        return VillageInfo(village.id or 0, village.name, village.code, 0, 0)
+
+
+def find_village(session: Session, name: str) -> Village:
+    cleaned = "".join((name or "").split())
+    village = session.exec(select(Village).where(Village.name == cleaned)).first()
+    if village is None:
+        known = [row for row in session.exec(select(Village.name).order_by(Village.name))]
+        hint = "现有的村：" + "、".join(known) if known else "还没有添加任何村，请先添加村"
+        raise NotFound(f"找不到村“{cleaned}”。{hint}")
+    return village
+
+
+def list_villages(db: Database) -> list[VillageInfo]:
+    with db.reading() as session:
+        people = dict(
+            session.exec(select(Person.village_id, func.count()).group_by(Person.village_id)).all()
+        )
+        payouts = dict(
+            session.exec(select(Payout.village_id, func.count()).group_by(Payout.village_id)).all()
+        )
+        return [
+            VillageInfo(v.id or 0, v.name, v.code, people.get(v.id, 0), payouts.get(v.id, 0))
+            for v in session.exec(select(Village).order_by(Village.id))
+        ]
+
+
+def group_names(db: Database, village_id: int) -> list[str]:
+    with db.reading() as session:
+        return list(
+            session.exec(
+                select(VillagerGroup.name).where(VillagerGroup.village_id == village_id).order_by(VillagerGroup.name)
+            )
+        )
+
+
+def ensure_group(session: Session, village_id: int, name: str) -> int | None:
+    name = name.strip()
+    if not name:
+        return None
+    group = session.exec(
+        select(VillagerGroup).where(VillagerGroup.village_id == village_id, VillagerGroup.name == name)
+    ).first()
+    if group is None:
+        group = VillagerGroup(village_id=village_id, name=name)
+        session.add(group)
+        session.flush()
+    return group.id

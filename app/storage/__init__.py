@@ -1,0 +1,1 @@
+"""Storage: SQLModel tables, the engine, migrations, backups. Services are the only writers."""

@@ -1,0 +1,134 @@
+"""The tables. Money is integer 分 (BigInteger); months are the month's first day (a date).
+
+Portable SQL only: every constraint and type here exists on SQLite and PostgreSQL alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event
+from sqlmodel import Field, SQLModel
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SQLModel.metadata.naming_convention = NAMING
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Township(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=100, unique=True)
+    code: str = Field(default="", max_length=32)
+
+
+class Village(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    township_id: int | None = Field(default=None, foreign_key="township.id", index=True)
+    # One township's database: a village name is what clerks type, so it is unique.
+    name: str = Field(max_length=100, unique=True)
+    code: str = Field(default="", max_length=32)
+    supervision_phone: str = Field(default="", max_length=40)
+
+
+class VillagerGroup(SQLModel, table=True):
+    __tablename__ = "villager_group"
+    __table_args__ = (UniqueConstraint("village_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    name: str = Field(max_length=50)
+
+
+class Person(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, index=True)
+    # Lower-case pinyin initials of the name ("zs" for 张三), for the ledger's quick filter.
+    name_initials: str = Field(default="", max_length=60, index=True)
+    id_number: str = Field(max_length=18, unique=True)
+    phone: str = Field(default="", max_length=40)
+    account: str = Field(default="", max_length=40)
+    village_id: int | None = Field(default=None, foreign_key="village.id", index=True)
+    group_id: int | None = Field(default=None, foreign_key="villager_group.id", index=True)
+
+
+class SubsidyType(SQLModel, table=True):
+    __tablename__ = "subsidy_type"
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=60, unique=True)
+    category: str = Field(default="", max_length=40)
+    rhythm: str = Field(default="monthly", max_length=16)  # app.core.subsidy_types.Rhythm
+    sensitive: bool = Field(default=False)
+    basis: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    aliases: str = Field(default="", max_length=400)  # '|'-separated other names seen on files
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    file_name: str = Field(max_length=255)
+    file_hash: str = Field(max_length=64, index=True)
+    imported_at: dt.datetime = Field(default_factory=utcnow)
+    imported_by: str = Field(default="", max_length=60)
+    row_count: int = Field(default=0)
+    skipped_count: int = Field(default=0)
+    total_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    forced: bool = Field(default=False)
+
+
+class Payout(SQLModel, table=True):
+    __table_args__ = (
+        # domain rule: one person is paid once per subsidy type and month.
+        UniqueConstraint("person_id", "subsidy_type_id", "period"),
+        Index("ix_payout_village_period", "village_id", "period"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True)
+    subsidy_type_id: int = Field(foreign_key="subsidy_type.id", index=True)
+    village_id: int = Field(foreign_key="village.id")
+    period: dt.date  # first day of the payout month
+    amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    pay_date: dt.date | None = Field(default=None)
+    standard: str = Field(default="", max_length=100)
+    note: str = Field(default="", max_length=500)
+    batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    updated_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class AuditLog(SQLModel, table=True):
+    """Append-only: rows are inserted in the same transaction as the change they record."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True)
+    at: dt.datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(default="", max_length=60)
+    action: str = Field(max_length=40)
+    entity: str = Field(max_length=40)
+    entity_id: int | None = Field(default=None)
+    before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    after: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class AppSetting(SQLModel, table=True):
+    __tablename__ = "app_setting"
+    key: str = Field(primary_key=True, max_length=60)
+    value: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    pass
+
+
+@event.listens_for(AuditLog, "before_update")
+@event.listens_for(AuditLog, "before_delete")
+def _refuse_audit_change(*_: object) -> None:
+    raise AuditLogIsAppendOnly("审计日志只能追加，不能修改或删除")
