@@ -115,13 +115,18 @@ def _actor() -> str:
 def cmd_init(args: argparse.Namespace) -> int:
     from app.services.demo import seed_demo
     from app.services.setup import initialize
+    from app.services.villages import list_villages
 
     with _open(args) as database:
         added = initialize(database, _actor(), args.township)
         print(f"数据库已就绪：{database.path or '服务器数据库'}（新增补贴项目 {added} 个）")
         if args.demo:
-            count = seed_demo(database, _actor())
-            print(f"已写入演示数据：3 个村，{count} 条发放记录")
+            if list_villages(database):
+                # Never mix demo people into a database that holds villages (real ones, perhaps).
+                print("数据库中已有村的数据，没有再写入演示数据")
+            else:
+                count = seed_demo(database, _actor())
+                print(f"已写入演示数据：3 个村，{count} 条发放记录")
     return EXIT_OK
 
 

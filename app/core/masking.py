@@ -22,8 +22,11 @@ PHONE_HEAD, PHONE_TAIL = 3, 4
 ACCOUNT_TAIL = 4
 HIDDEN = "（不公开）"
 
-# Any run of 15+ digits (optionally ending in X) in free text is treated as an identifier.
-_ID_LIKE = re.compile(r"(?<![0-9])[0-9]{14,}[0-9Xx](?![0-9Xx])")
+# In free text, any run of 15 or more digits (half- or full-width, X allowed, single spaces allowed
+# between groups) reads as an identifier to a human: the whole run is masked, wherever it stands.
+_DIGIT = "0-9０-９"
+_ID_LIKE = re.compile(rf"[{_DIGIT}XxＸｘ](?: ?[{_DIGIT}XxＸｘ]){{14,}}")
+_MIN_DIGITS = 14
 
 
 class Channel(str, enum.Enum):
@@ -65,11 +68,18 @@ def mask_account(account: str) -> str:
     return "*" * (len(text) - ACCOUNT_TAIL) + text[-ACCOUNT_TAIL:]
 
 
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if sum(ch.isdigit() for ch in run) < _MIN_DIGITS:
+        return run  # a run of letters x with a few digits is not a number
+    return mask_id(run.replace(" ", ""))
+
+
 def scrub_free_text(text: str) -> str:
     """Mask every ID-like digit run inside free text (a note may carry an agent's ID number)."""
     if not text:
         return text
-    return _ID_LIKE.sub(lambda match: mask_id(match.group(0).upper()), text)
+    return _ID_LIKE.sub(_mask_run, text)
 
 
 @dataclass(frozen=True)

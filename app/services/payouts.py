@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.core import idnumber, money, names
@@ -107,15 +106,23 @@ def _person_for(session: Session, village_id: int, data: PayoutInput, valid: Val
     return person
 
 
-def _flush_unique(session: Session, data: PayoutInput, valid: ValidInput) -> None:
-    try:
-        session.flush()
-    except IntegrityError as exc:
+def _refuse_double_payment(
+    session: Session, person_id: int, data: PayoutInput, valid: ValidInput, payout_id: int | None = None
+) -> None:
+    """domain rule: one person is paid once per subsidy type and month (the table enforces it too)."""
+    query = select(Payout.id).where(
+        Payout.person_id == person_id,
+        Payout.subsidy_type_id == data.subsidy_type_id,
+        Payout.period == data.period,
+    )
+    if payout_id is not None:
+        query = query.where(Payout.id != payout_id)
+    if session.exec(query).first() is not None:
         subsidy = session.get(SubsidyType, data.subsidy_type_id)
         label = subsidy.name if subsidy else "该项目"
         raise Conflict(
             f"{valid.name} 在 {format_month_zh(data.period)} 的“{label}”已有发放记录，同一人同月同项目不能重复发放"
-        ) from exc
+        )
 
 
 def add_payout(db: Database, village_id: int, data: PayoutInput, actor: str) -> int:
@@ -124,6 +131,7 @@ def add_payout(db: Database, village_id: int, data: PayoutInput, actor: str) -> 
         if session.get(SubsidyType, data.subsidy_type_id) is None:
             raise NotFound("补贴项目不存在")
         person = _person_for(session, village_id, data, valid, actor)
+        _refuse_double_payment(session, person.id or 0, data, valid)
         payout = Payout(
             person_id=person.id or 0,
             subsidy_type_id=data.subsidy_type_id,
@@ -135,7 +143,7 @@ def add_payout(db: Database, village_id: int, data: PayoutInput, actor: str) -> 
             note=data.note.strip()[:500],
         )
         session.add(payout)
-        _flush_unique(session, data, valid)
+        session.flush()
         audit.record(session, actor, "create", "payout", payout.id, after=audit.snapshot(payout, PAYOUT_FIELDS))
         return payout.id or 0
 
@@ -148,6 +156,7 @@ def update_payout(db: Database, payout_id: int, data: PayoutInput, actor: str) -
             raise NotFound("这条发放记录已不存在（可能已被删除）")
         before = audit.snapshot(payout, PAYOUT_FIELDS)
         person = _person_for(session, payout.village_id, data, valid, actor)
+        _refuse_double_payment(session, person.id or 0, data, valid, payout_id)
         payout.person_id = person.id or 0
         payout.subsidy_type_id = data.subsidy_type_id
         payout.period = data.period
@@ -157,7 +166,6 @@ def update_payout(db: Database, payout_id: int, data: PayoutInput, actor: str) -
         payout.note = data.note.strip()[:500]
         payout.updated_at = utcnow()
         session.add(payout)
-        _flush_unique(session, data, valid)
         after = audit.snapshot(payout, PAYOUT_FIELDS)
         if after != before:
             audit.record(session, actor, "update", "payout", payout.id, before=before, after=after)

@@ -1,0 +1,47 @@
+"""Shared fixtures: a fresh, migrated temporary database per test; synthetic people only."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import datetime as dt
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from app.core.synthetic import SyntheticPerson, make_people
+from app.services.setup import initialize
+from app.services.villages import add_village
+from app.storage.engine import Database, open_database
+
+ACTOR = "测试员"
+VILLAGE = "桃源村"
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "数据" / "cunwu.sqlite3"  # a Chinese folder name, as on many office PCs
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(db_path)
+    initialize(database, ACTOR, "青山镇")
+    add_village(database, VILLAGE, ACTOR, code="140123101")
+    try:
+        yield database
+    finally:
+        database.close()
+
+
+@pytest.fixture
+def people() -> list[SyntheticPerson]:
+    return make_people(40, seed=11)
+
+
+@pytest.fixture
+def today() -> dt.date:
+    return dt.date(2026, 11, 23)

@@ -1,0 +1,108 @@
+"""The CLI contract of issue 2, section 6 (automation and acceptance checks use these names)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from app.cli.main import main
+from app.core import idnumber
+from tests.payout_files import grid, lines_for, write_xlsx
+
+
+@pytest.fixture
+def cli(tmp_path, capsys):
+    db = str(tmp_path / "cli.sqlite3")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", db, *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return run
+
+
+def test_init_village_import_list_export(cli, people, tmp_path):
+    assert cli("init")[0] == 0
+    assert cli("village", "add", "桃源村", "--code", "140123101")[0] == 0
+    code, out, _ = cli("village", "list")
+    assert code == 0 and "桃源村" in out and "140123101" in out
+
+    path = write_xlsx(tmp_path / "十月发放.xlsx", grid(lines_for(people[:3], amount="560.5")))
+    code, out, _ = cli("payouts", "import", str(path), "--village", "桃源村")
+    assert code == 0 and out.strip() == "导入 3 条，合计 1,681.50 元"
+
+    code, out, _ = cli("payouts", "list", "--village", "桃源村", "--month", "2026-10", "--format", "json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) == 3
+    assert set(rows[0]) == {"name", "id_number", "group", "subsidy", "period", "amount", "pay_date"}
+    assert {r["amount"] for r in rows} == {"560.50"} and rows[0]["period"] == "2026-10"
+    assert rows[0]["pay_date"] == "2026-10-15"
+    by_id_tail = {p.id_number[-4:]: p for p in people[:3]}
+    for row in rows:  # default channel is online: given names masked, IDs masked
+        person = by_id_tail[row["id_number"][-4:]]
+        assert row["name"] != person.name and row["name"][0] == person.name[0] and "*" in row["name"]
+        assert row["id_number"] == person.id_number[:6] + "********" + person.id_number[-4:]
+
+    code, out, _ = cli("payouts", "list", "--village", "桃源村", "--channel", "wall", "--format", "json")
+    assert {r["name"] for r in json.loads(out)} == {p.name for p in people[:3]}
+
+    code, out, _ = cli("payouts", "list", "--village", "桃源村", "--format", "csv")
+    assert out.splitlines()[0].startswith("姓名,身份证号,组别,补贴项目,月份,发放金额(元)")
+
+    out_file = tmp_path / "导出" / "桃源村10月.xlsx"
+    code, out, _ = cli("payouts", "export", "--village", "桃源村", "--month", "2026-10", "--out", str(out_file))
+    assert code == 0 and out_file.exists()
+    sheet = load_workbook(out_file).active
+    cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert cells[0] == "桃源村2026年10月惠民惠农补贴资金发放明细"
+    assert "合计" in cells and "1681.50" in cells and "大写：壹仟陆佰捌拾壹元伍角整" in cells
+    assert not any(idnumber.is_valid(c) for c in cells)
+
+
+def test_refused_import_exits_1_with_one_problem_per_line(cli, people, tmp_path):
+    cli("init")
+    cli("village", "add", "桃源村")
+    lines = lines_for(people[:3])
+    lines[0].amount = "-1"
+    lines[2].id_number = "1.40123199001E+17"
+    code, out, err = cli("payouts", "import", str(write_xlsx(tmp_path / "bad.xlsx", grid(lines))), "--village", "桃源村")
+    assert code == 1 and out == ""
+    problem_lines = err.strip().splitlines()
+    assert problem_lines[0].startswith("错误：文件“bad.xlsx”有 2 个问题，没有导入任何数据")
+    assert "第 4 行" in problem_lines[1] and "第 7 行" in problem_lines[2]
+    assert cli("payouts", "list", "--village", "桃源村", "--format", "json")[1].strip() == "[]"
+
+
+def test_dry_run_and_force(cli, people, tmp_path):
+    cli("init")
+    cli("village", "add", "桃源村")
+    path = str(write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:2]))))
+    code, out, _ = cli("payouts", "import", path, "--village", "桃源村", "--dry-run")
+    assert code == 0 and "可导入 2 条" in out and "未写入" in out
+    assert cli("payouts", "import", path, "--village", "桃源村")[0] == 0
+    code, _, err = cli("payouts", "import", path, "--village", "桃源村")
+    assert code == 1 and "--force" in err
+
+
+def test_bad_month_is_a_usage_error(cli):
+    with pytest.raises(SystemExit) as caught:
+        cli("payouts", "list", "--village", "x", "--month", "2026-13")
+    assert caught.value.code == 2
+
+
+def test_console_script_and_env_variable(tmp_path):
+    env = {"CUNWU_DB": str(tmp_path / "环境.sqlite3"), "PATH": str(Path(sys.executable).parent)}
+    import os
+
+    env = {**os.environ, **env}
+    result = subprocess.run(["cunwu", "init", "--demo"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "环境.sqlite3").exists()
+    result = subprocess.run(["cunwu", "village", "list"], env=env, capture_output=True, text=True)
+    assert result.stdout.count("村") >= 3

@@ -1,0 +1,58 @@
+"""One masking policy per channel (domain.md, "Masking personal identifiers")."""
+
+import random
+
+from app.core import idnumber
+from app.core.masking import Channel, PersonFields, mask_account, mask_id, mask_phone, policy_for, scrub_free_text
+from app.core.names import mask_given_name, pinyin_initials
+from app.core.synthetic import make_id_number
+
+ID = make_id_number(random.Random(3))
+FIELDS = PersonFields(name="张三明", id_number=ID, phone="13812341234", account="6228480012345678901", group="3组",
+                      note="代领人身份证 " + make_id_number(random.Random(4)))
+
+
+def test_id_keeps_region_and_last_four_and_hides_birth_date():
+    masked = mask_id(ID)
+    assert masked == ID[:6] + "********" + ID[-4:]
+    assert ID[6:14] not in masked
+
+
+def test_phone_and_account():
+    assert mask_phone("13812341234") == "138****1234"
+    assert mask_account("6228480012345678901") == "***************8901"
+
+
+def test_wall_keeps_full_names_online_masks_the_given_name():
+    wall = policy_for(Channel.WALL).apply(FIELDS, sensitive=False)
+    online = policy_for("online").apply(FIELDS, sensitive=False)
+    assert wall.name == "张三明"
+    assert online.name == "张*明"
+    assert wall.id_number == online.id_number == mask_id(ID)
+
+
+def test_sensitive_types_hide_more_than_either_channel():
+    for channel in Channel:
+        shown = policy_for(channel).apply(FIELDS, sensitive=True)
+        assert shown.name == "张*明"
+        assert set(shown.id_number) == {"*"}
+        assert shown.note == ""
+        assert "8901" not in shown.account
+
+
+def test_ids_inside_free_text_are_masked():
+    scrubbed = scrub_free_text(FIELDS.note)
+    assert not any(idnumber.is_valid(token) for token in scrubbed.split())
+    assert "********" in scrubbed
+
+
+def test_given_name_masks():
+    assert mask_given_name("张三") == "张*"
+    assert mask_given_name("张三明") == "张*明"
+    assert mask_given_name("欧阳明明") == "欧阳**"
+    assert mask_given_name("阿依·买买提") == "阿*·***"
+
+
+def test_pinyin_initials_cover_rare_characters():
+    assert pinyin_initials("张三") == "zs"
+    assert pinyin_initials("王䶮") == "wy"
