@@ -270,3 +270,16 @@ def test_progress_is_reported(db, people, tmp_path):
     path = write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:10])))
     import_payouts(db, ImportRequest(path=path, village=VILLAGE), ACTOR, progress=lambda s, d, t: seen.append(s))
     assert {"读取文件", "检查数据", "写入数据库"} <= set(seen)
+
+
+def test_a_note_that_looks_like_a_signature_does_not_end_the_table(db, people, tmp_path):
+    lines = lines_for(people[:4])
+    lines[1].note = "审核：已核对"
+    assert run(db, write_xlsx(tmp_path / "a.xlsx", grid(lines))).count == 4
+
+
+def test_data_below_the_total_row_is_named_not_dropped(db, people, tmp_path):
+    layout = Layout(blank_after=None, signatures=False)
+    rows = grid(lines_for(people[:2]), layout) + [Line(people[2].name, people[2].id_number, "560").cells(3)]
+    (problem,) = refused(db, write_xlsx(tmp_path / "a.xlsx", rows))
+    assert "第 7 行" in problem and "合计行或签字行下面还有数据行" in problem

@@ -10,6 +10,7 @@ _FEN_PER_YUAN = 100
 # A float from an Excel cell that is this close to a whole 分 is that 分 (binary float noise).
 _FLOAT_TOLERANCE_FEN = 1e-6
 _CURRENCY_NOISE = re.compile(r"[元圆¥￥,，\s]|RMB|人民币", re.IGNORECASE)
+_SIMPLE_AMOUNT = re.compile(r"^([0-9]+)(?:\.([0-9]{1,2}))?$")
 _PLAIN_NUMBER = re.compile(r"^[+-]?[0-9]+(\.[0-9]*)?$|^[+-]?\.[0-9]+$")
 
 
@@ -33,6 +34,11 @@ def parse_fen(raw: object) -> int:
         if abs(fen - round(fen)) > _FLOAT_TOLERANCE_FEN:
             raise MoneyError(f"金额 {raw} 超过两位小数（只能精确到分）")
         return _positive(int(round(fen)))
+    if isinstance(raw, str):
+        plain = _SIMPLE_AMOUNT.match(raw)
+        if plain:  # "560" or "560.5" or "560.50": the common case, without Decimal
+            cents = (plain.group(2) or "").ljust(2, "0")
+            return _positive(int(plain.group(1)) * _FEN_PER_YUAN + int(cents))
     text = unicodedata.normalize("NFKC", str(raw)).strip()
     if not text:
         raise MoneyError("金额为空")

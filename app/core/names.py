@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -29,7 +30,13 @@ def normalize(raw: object) -> str:
     return re.sub(r"\s+", "", text)
 
 
+# The common case, checked without Unicode normalization: Han characters (incl. extensions) only.
+_PLAIN_NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0003134f]{1,30}$")
+
+
 def validate(raw: object) -> str:
+    if isinstance(raw, str) and _PLAIN_NAME.match(raw):
+        return raw
     name = normalize(raw)
     if not name:
         raise NameError_("姓名为空")
@@ -61,6 +68,7 @@ def mask_entirely(name: str) -> str:
     return "*" * max(len(name), 2)
 
 
+@functools.lru_cache(maxsize=65536)
 def pinyin_initials(name: str) -> str:
     """张三 → 'zs'. Characters without a reading (or non-Han) are kept lower-cased as they are."""
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))

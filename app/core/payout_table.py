@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -169,15 +170,41 @@ def find_header(rows: Sequence[Sequence[Cell]]) -> tuple[int, dict[Col, int], di
 
 
 def cell_text(cell: Cell) -> str:
-    if cell is None:
+    if cell is None or cell == "":
         return ""
     if isinstance(cell, float) and cell.is_integer():
         return str(int(cell))
+    if isinstance(cell, str):
+        return _text(cell)
     return unicodedata.normalize("NFKC", str(cell)).strip()
 
 
+@functools.lru_cache(maxsize=4096)
+def _text(cell: str) -> str:
+    # Column values repeat (subsidy names, groups, standards): normalize each distinct one once.
+    return unicodedata.normalize("NFKC", cell).strip()
+
+
 def _is_blank(row: Sequence[Cell]) -> bool:
-    return all(cell_text(cell) == "" for cell in row)
+    return all(cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()) for cell in row)
+
+
+def _ends_table(row: Sequence[Cell], table: "ParsedTable") -> bool:
+    """The 合计 row or the signature lines: never a row that carries an ID number."""
+    if cell_text(_cell(row, table, Col.ID_NUMBER)):
+        return False
+    texts = [cell_text(cell) for cell in row if isinstance(cell, str) and cell.strip()]
+    return bool(texts) and (_is_total_row(texts) or _is_footer_row(texts))
+
+
+def _refuse_data_below(rows: Sequence[Sequence[Cell]], start: int, table: "ParsedTable") -> None:
+    """Rows with an ID under the 合计 row would be silently lost: name them instead."""
+    letter, header = table.column_ref(Col.ID_NUMBER)
+    for index in range(start, len(rows)):
+        if len(cell_text(_cell(rows[index], table, Col.ID_NUMBER))) >= 15:
+            table.problems.append(
+                Problem("合计行或签字行下面还有数据行，请把它移到合计行之上或删除", row=index + 1, column=letter, header=header)
+            )
 
 
 def _is_total_row(texts: list[str]) -> bool:
@@ -209,7 +236,11 @@ def parse_pay_date(cell: Cell) -> tuple[dt.date | None, dt.date | None]:
         return cell.date(), month_of(cell.date())
     if isinstance(cell, dt.date):
         return cell, month_of(cell)
-    text = cell_text(cell)
+    return _parse_date_text(cell_text(cell))
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_date_text(text: str) -> tuple[dt.date | None, dt.date | None]:
     if not text:
         return None, None
     for pattern in (_DATE_TEXT, _DATE_COMPACT):
@@ -227,6 +258,8 @@ def parse_pay_date(cell: Cell) -> tuple[dt.date | None, dt.date | None]:
 
 
 def _account_text(cell: Cell, label: str) -> str:
+    if isinstance(cell, str) and cell.isdigit():
+        return cell
     if isinstance(cell, float) and abs(cell) >= 1e15:
         raise CellError(f"{label}被存成了数字，后几位已丢失，请把该列设为“文本”")
     return re.sub(r"[\s-]", "", cell_text(cell))
@@ -270,9 +303,9 @@ def parse_rows(
         if _is_blank(row):
             table.skipped_rows += 1
             continue
-        texts = [cell_text(cell) for cell in row]
-        if _is_total_row(texts) or _is_footer_row(texts):
-            break  # the table ends at its 合计 row or at the signature lines under it
+        if _ends_table(row, table):
+            _refuse_data_below(rows, index + 1, table)
+            break
         _parse_data_row(table, index + 1, row, options, today)
     if progress:
         progress(total, total)
@@ -298,10 +331,11 @@ def _check_columns(table: ParsedTable, options: ParseOptions) -> None:
 
 
 def _cell(row: Sequence[Cell], table: ParsedTable, col: Col) -> Cell:
-    index = table.columns.get(col)
-    if index is None or index >= len(row):
-        return None
-    return row[index]
+    index = table.columns.get(col, _ABSENT)
+    return row[index] if index < len(row) else None
+
+
+_ABSENT = 1 << 30  # a column index no row reaches
 
 
 def _parse_data_row(

@@ -23,12 +23,18 @@ from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
 from app.services import audit, subsidies
 from app.services.errors import Cancelled, ServiceError
 from app.services.villages import find_village
+from app.storage.bulk import bulk_insert
 from app.storage.engine import Database
 from app.storage.models import ImportBatch, Payout, Person, VillagerGroup, utcnow
 
 _CHUNK = 500  # IN-lists stay far below every database's parameter limit
 _WRITE_CHUNK = 5000
 _MAX_PROBLEMS_SHOWN = 200
+_PAYOUT_COLUMNS = (
+    "person_id", "subsidy_type_id", "village_id", "period", "amount_fen", "pay_date",
+    "standard", "note", "batch_id", "created_at", "updated_at",
+)
+_PERSON_COLUMNS = ("name", "name_initials", "id_number", "phone", "account", "village_id", "group_id")
 
 Progress = Callable[[str, int, int], None]  # (stage in Chinese, done, total)
 CancelCheck = Callable[[], bool]
@@ -289,27 +295,26 @@ def _write(
         group_ids = _ensure_groups(session, village_id, {row.group for row in table.rows if row.group})
         person_ids = _write_people(connection, table, village_id, group_ids, people)
         now = utcnow()
-        payout_table = Payout.__table__
         values = [
-            {
-                "person_id": person_ids[row.id_number],
-                "subsidy_type_id": subsidy_ids[row.subsidy][0],
-                "village_id": village_id,
-                "period": row.period,
-                "amount_fen": row.amount_fen,
-                "pay_date": row.pay_date,
-                "standard": row.standard[:100],
-                "note": row.note[:500],
-                "batch_id": batch.id,
-                "created_at": now,
-                "updated_at": now,
-            }
+            (
+                person_ids[row.id_number],
+                subsidy_ids[row.subsidy][0],
+                village_id,
+                row.period,
+                row.amount_fen,
+                row.pay_date,
+                row.standard[:100],
+                row.note[:500],
+                batch.id,
+                now,
+                now,
+            )
             for row in table.rows
         ]
         for done, chunk in enumerate(_chunks(values, _WRITE_CHUNK)):
             if cancelled():
                 raise Cancelled()
-            connection.execute(insert(payout_table), list(chunk))
+            bulk_insert(connection, Payout.__table__, _PAYOUT_COLUMNS, chunk)
             progress("写入数据库", min((done + 1) * _WRITE_CHUNK, total_rows), total_rows)
         audit.record(
             session,
@@ -352,17 +357,16 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
     for row in table.rows:
         known = people.get(row.id_number)
         if known is None:
-            new_people.setdefault(
+            if row.id_number in new_people:
+                continue
+            new_people[row.id_number] = (
+                row.name,
+                names.pinyin_initials(row.name)[:60],
                 row.id_number,
-                {
-                    "name": row.name,
-                    "name_initials": names.pinyin_initials(row.name)[:60],
-                    "id_number": row.id_number,
-                    "phone": row.phone[:40],
-                    "account": row.account[:40],
-                    "village_id": village_id,
-                    "group_id": group_ids.get(row.group),
-                },
+                row.phone[:40],
+                row.account[:40],
+                village_id,
+                group_ids.get(row.group),
             )
             continue
         # The county file is newer than what we hold: fill in what we lack, never overwrite.
@@ -376,9 +380,7 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
             fill["group_id"] = group_ids.get(row.group)
         if fill:
             fills.setdefault(person_id, fill)
-    if new_people:
-        for chunk in _chunks(list(new_people.values()), _WRITE_CHUNK):
-            connection.execute(insert(person_table), list(chunk))
+    bulk_insert(connection, person_table, _PERSON_COLUMNS, list(new_people.values()))
     for person_id, fill in fills.items():
         connection.execute(update(person_table).where(person_table.c.id == person_id).values(**fill))
     ids = {number: known[0] for number, known in people.items()}

@@ -91,7 +91,8 @@ class Payout(SQLModel, table=True):
         Index("ix_payout_village_period", "village_id", "period"),
     )
     id: int | None = Field(default=None, primary_key=True)
-    person_id: int = Field(foreign_key="person.id", index=True)
+    # The unique (person_id, subsidy_type_id, period) index serves lookups by person too.
+    person_id: int = Field(foreign_key="person.id")
     subsidy_type_id: int = Field(foreign_key="subsidy_type.id", index=True)
     village_id: int = Field(foreign_key="village.id")
     period: dt.date  # first day of the payout month

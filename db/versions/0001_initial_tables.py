@@ -140,7 +140,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('payout', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payout_batch_id'), ['batch_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_payout_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payout_subsidy_type_id'), ['subsidy_type_id'], unique=False)
         batch_op.create_index('ix_payout_village_period', ['village_id', 'period'], unique=False)
 
@@ -152,7 +151,6 @@ def downgrade() -> None:
     with op.batch_alter_table('payout', schema=None) as batch_op:
         batch_op.drop_index('ix_payout_village_period')
         batch_op.drop_index(batch_op.f('ix_payout_subsidy_type_id'))
-        batch_op.drop_index(batch_op.f('ix_payout_person_id'))
         batch_op.drop_index(batch_op.f('ix_payout_batch_id'))
 
     op.drop_table('payout')
