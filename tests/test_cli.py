@@ -60,8 +60,9 @@ def test_init_village_import_list_export(cli, people, tmp_path):
     assert code == 0 and out_file.exists()
     sheet = load_workbook(out_file).active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
-    assert cells[0] == "桃源村2026年10月惠民惠农补贴资金发放明细"
-    assert "合计" in cells and "1681.50" in cells and "大写：壹仟陆佰捌拾壹元伍角整" in cells
+    assert cells[0] == "桃源村2026年10月惠民惠农补贴资金发放公开表"  # laid out like the printed sheet
+    assert "合计：共 3 人次，金额 1,681.50 元（大写：壹仟陆佰捌拾壹元伍角整）" in cells
+    assert cells.count("560.50") == 3
     assert not any(idnumber.is_valid(c) for c in cells)
 
 

@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from app.core import idnumber
 from app.core.ledger_record import LedgerRecord
 from app.core.masking import Channel, policy_for
-from app.outputs.excel import write_ledger_xlsx
+from app.outputs.bulletin_model import SheetMeta, build_sheet
+from app.outputs.bulletin_xlsx import write_bulletin_xlsx
 from app.outputs.listing import to_csv, to_json, to_table
 from app.outputs.masked_rows import mask_records
 
@@ -96,9 +97,23 @@ def test_no_listing_contains_a_valid_id(batch, channel):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.lists(records(), min_size=1, max_size=5), st.sampled_from(list(Channel)))
 def test_no_excel_export_contains_a_valid_id(tmp_path: Path, batch, channel):
-    path = write_ledger_xlsx(tmp_path / "export.xlsx", "标题", mask_records(batch, policy_for(channel)), channel)
+    meta = SheetMeta("桃源村", "青山镇", dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 11, 30), channel)
+    path = write_bulletin_xlsx(build_sheet(batch, policy_for(channel), meta), tmp_path / "export.xlsx")
     cells = [str(c.value) for row in load_workbook(path).active.iter_rows() for c in row if c.value is not None]
     assert valid_ids_in("\n".join(cells)) == []
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(records(), min_size=1, max_size=5), st.sampled_from(list(Channel)))
+def test_no_bulletin_pdf_contains_a_valid_id(tmp_path: Path, batch, channel):
+    from pypdf import PdfReader
+
+    from app.outputs.bulletin_pdf import render_bulletin
+
+    meta = SheetMeta("桃源村", "青山镇", dt.date(2026, 10, 1), dt.date(2026, 11, 1), dt.date(2026, 11, 30), channel)
+    render_bulletin(build_sheet(batch, policy_for(channel), meta), tmp_path / "sheet.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(tmp_path / "sheet.pdf").pages)
+    assert valid_ids_in(text) == []
 
 
 @given(id_numbers())

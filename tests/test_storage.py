@@ -62,13 +62,14 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(tmp_path, mon
 
     scripts = tmp_path / "scripts"
     shutil.copytree(migrations_dir(), scripts)
-    (scripts / "versions" / "0002_test_column.py").write_text(
+    real_head = migrations.head_revision()
+    (scripts / "versions" / "9001_test_column.py").write_text(
         textwrap.dedent(
-            """
+            f"""
             from alembic import op
             import sqlalchemy as sa
-            revision = "0002"
-            down_revision = "0001"
+            revision = "9001"
+            down_revision = "{real_head}"
             branch_labels = depends_on = None
             def upgrade():
                 with op.batch_alter_table("village") as batch:
@@ -86,7 +87,8 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(tmp_path, mon
         assert database.backup_path is not None and database.backup_path.exists()
         with database.engine.connect() as connection:
             assert connection.execute(text("SELECT name, motto FROM village")).all() == [("旧村", "")]
-            assert migrations.current_revision(connection) == "0002"
+            assert migrations.current_revision(connection) == "9001"
+            assert connection.execute(text("SELECT count(*) FROM publication")).scalar() == 0
         backup = create_engine(f"sqlite:///{database.backup_path}")
         with backup.connect() as connection:
             assert migrations.current_revision(connection) == "0001"

@@ -27,6 +27,15 @@ def _month(text: str):
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _date(text: str):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from exc
+
+
 def _add_db(parser: argparse.ArgumentParser, top: bool = False) -> None:
     parser.add_argument(
         "--db",
@@ -92,6 +101,35 @@ def build_parser() -> argparse.ArgumentParser:
     p_export.add_argument("--out", required=True, type=Path, metavar="FILE.xlsx")
     p_export.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.ONLINE.value)
     p_export.set_defaults(handler=cmd_payouts_export)
+
+    p_correct = payouts.add_parser("correct", help="更正已张贴月份的一条发放记录（写明原因，列入下月公开表）")
+    _add_db(p_correct)
+    p_correct.add_argument("payout_id", metavar="ID", type=int)
+    p_correct.add_argument("--amount", required=True, help="更正后的金额（元）")
+    p_correct.add_argument("--reason", required=True, help="更正原因")
+    p_correct.set_defaults(handler=cmd_payouts_correct)
+
+    bulletin = commands.add_parser("bulletin", help="生成惠民惠农补贴资金发放公开表（PDF）")
+    _add_db(bulletin)
+    which = bulletin.add_mutually_exclusive_group(required=True)
+    which.add_argument("--village", metavar="NAME")
+    which.add_argument("--all", action="store_true", help="全乡镇所有有发放记录的村，另加一张乡镇汇总表")
+    bulletin.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    bulletin.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
+    bulletin.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.WALL.value)
+    bulletin.add_argument("--size", choices=("A4", "A3"), default="A4")
+    bulletin.add_argument("--from", dest="posting_start", type=_date, metavar="YYYY-MM-DD", help="公开开始日期")
+    bulletin.add_argument("--to", dest="posting_end", type=_date, metavar="YYYY-MM-DD", help="公开结束日期")
+    bulletin.set_defaults(handler=cmd_bulletin)
+
+    publish = commands.add_parser("publish", help="登记公开表已张贴（锁定该月发放记录）")
+    _add_db(publish)
+    publish.add_argument("--village", required=True, metavar="NAME")
+    publish.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    publish.add_argument("--by", required=True, metavar="NAME", help="张贴人")
+    publish.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="张贴日期（默认今天）")
+    publish.add_argument("--photo", type=Path, metavar="FILE", help="公开栏照片")
+    publish.set_defaults(handler=cmd_publish)
     return parser
 
 
@@ -118,7 +156,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     from app.services.villages import list_villages
 
     with _open(args) as database:
-        added = initialize(database, _actor(), args.township)
+        from app.services.demo import DEMO_TOWNSHIP
+
+        township = args.township or (DEMO_TOWNSHIP if args.demo else None)
+        added = initialize(database, _actor(), township)
         print(f"数据库已就绪：{database.path or '服务器数据库'}（新增补贴项目 {added} 个）")
         if args.demo:
             if list_villages(database):
@@ -212,18 +253,68 @@ def cmd_payouts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_payouts_export(args: argparse.Namespace) -> int:
-    from app.core.money import format_yuan
-    from app.outputs.excel import write_ledger_xlsx
-    from app.outputs.masked_rows import mask_records
+    from app.outputs.bulletin_xlsx import write_bulletin_xlsx
+    from app.services.bulletin import sheet_for
 
     with _open(args) as database:
-        village, records = _records(database, args.village, args.month)
-    channel = Channel(args.channel)
-    rows = mask_records(records, policy_for(channel))
-    title = f"{village}{format_month_zh(args.month)}惠民惠农补贴资金发放明细"
-    write_ledger_xlsx(args.out, title, rows, channel)
-    total = sum(row.amount_fen for row in rows)
-    print(f"已导出 {len(rows)} 条，合计 {format_yuan(total, thousands=True)} 元：{args.out}")
+        sheet = sheet_for(database, args.village, args.month, args.channel)
+    write_bulletin_xlsx(sheet, args.out)
+    print(f"已导出 {sheet.total_count} 条，合计 {sheet.total_text} 元：{args.out}")
+    return EXIT_OK
+
+
+def cmd_payouts_correct(args: argparse.Namespace) -> int:
+    from app.services.bulletin import correct
+
+    with _open(args) as database:
+        correction_id = correct(database, args.payout_id, args.amount, args.reason, _actor())
+    print(f"已登记更正（第 {correction_id} 号），将列入下一期公开表的更正说明")
+    return EXIT_OK
+
+
+def cmd_bulletin(args: argparse.Namespace) -> int:
+    from app.outputs.bulletin_batch import render_all
+    from app.outputs.bulletin_pdf import render_bulletin
+    from app.services.bulletin import default_posting_period, sheet_for, township_sheets
+
+    with _open(args) as database:
+        if not args.all:
+            sheet = sheet_for(database, args.village, args.month, args.channel, args.posting_start, args.posting_end)
+            pages = render_bulletin(sheet, args.out, args.size)
+            print(f"已生成公开表：{args.out}（{pages} 页，{sheet.total_count} 人次，合计 {sheet.total_text} 元）")
+            return EXIT_OK
+        township, sheets = township_sheets(database, args.month, args.channel)
+    if not sheets:
+        print(f"错误：{format_month_zh(args.month)}没有任何村的发放记录", file=sys.stderr)
+        return EXIT_REFUSED
+    from app.outputs.township_summary import summary_sheet
+
+    month = f"{args.month.year:04d}-{args.month.month:02d}"
+    jobs = [(sheet, args.out / f"{sheet.meta.village}-{month}.pdf") for sheet in sheets]
+    summary = summary_sheet(township, args.month, sheets, default_posting_period(args.month))
+    jobs.append((summary, args.out / f"{township or '乡镇'}-{month}-汇总.pdf"))
+
+    def show(done: int, total: int, title: str) -> None:
+        print(f"[{done}/{total}] {title}", file=sys.stderr, flush=True)
+
+    results = render_all(jobs, args.size, progress=show)
+    print(f"已生成 {len(results)} 份 PDF（{len(sheets)} 个村 + 乡镇汇总表）：{args.out}")
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from app.core.money import format_yuan
+    from app.services.bulletin import publish
+
+    with _open(args) as database:
+        info = publish(database, args.village, args.month, args.date or dt.date.today(), args.by, _actor(),
+                       photo=args.photo)
+    print(
+        f"已登记：{info.village}{format_month_zh(info.period)}公开表于 {info.posted_on.isoformat()} 张贴"
+        f"（{info.payout_count} 条，合计 {format_yuan(info.total_fen, thousands=True)} 元），该月发放记录已锁定"
+    )
     return EXIT_OK
 
 
@@ -232,9 +323,12 @@ def _known_errors() -> tuple[type[BaseException], ...]:
     from app.services.errors import ServiceError
     from app.storage.engine import DatabaseCorrupt, DatabaseOpenError
     from app.storage.instance_lock import DatabaseInUse
+    from app.core.money import MoneyError
+    from app.outputs.fonts import MissingGlyph
     from app.storage.migrations import DatabaseFromNewerVersion
 
-    return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse, DatabaseFromNewerVersion)
+    return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse,
+            DatabaseFromNewerVersion, MissingGlyph, MoneyError)
 
 
 def _say_refusal(error: BaseException) -> None:
@@ -250,6 +344,9 @@ def _say_refusal(error: BaseException) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
+    multiprocessing.freeze_support()  # the frozen Windows build starts render workers through this
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # an old console code page must not crash a report

@@ -21,6 +21,7 @@ from app.core.payout_table import Col, ParseOptions, ParsedTable, PayoutRow, Pro
 from app.core.periods import format_month_zh
 from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
 from app.services import audit, subsidies
+from app.services.bulletin import locked_message, posted_among
 from app.services.errors import Cancelled, ServiceError
 from app.services.villages import find_village
 from app.storage.bulk import bulk_insert
@@ -145,6 +146,8 @@ def import_payouts(
                     "如确需再次导入，请使用“强制导入”（命令行 --force）"
                 ),
             )
+        for publication in posted_among(session, village_id or 0, {row.period for row in table.rows}):
+            problems.insert(0, Problem(locked_message(publication)))
         known_subsidies = subsidies.name_index(session)
         subsidy_ids, subsidy_problems = _resolve_subsidies(table, known_subsidies)
         problems.extend(subsidy_problems)

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.core import idnumber, money, names
 from app.core.periods import format_month_zh
 from app.services import audit
+from app.services.bulletin import ensure_unlocked
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.core.ledger_record import LedgerRecord
 from app.services.ledger import get_record
@@ -130,6 +131,7 @@ def add_payout(db: Database, village_id: int, data: PayoutInput, actor: str) -> 
     with db.transaction() as session:
         if session.get(SubsidyType, data.subsidy_type_id) is None:
             raise NotFound("补贴项目不存在")
+        ensure_unlocked(session, village_id, {data.period})
         person = _person_for(session, village_id, data, valid, actor)
         _refuse_double_payment(session, person.id or 0, data, valid)
         payout = Payout(
@@ -154,6 +156,7 @@ def update_payout(db: Database, payout_id: int, data: PayoutInput, actor: str) -
         payout = session.get(Payout, payout_id)
         if payout is None:
             raise NotFound("这条发放记录已不存在（可能已被删除）")
+        ensure_unlocked(session, payout.village_id, {payout.period, data.period})
         before = audit.snapshot(payout, PAYOUT_FIELDS)
         person = _person_for(session, payout.village_id, data, valid, actor)
         _refuse_double_payment(session, person.id or 0, data, valid, payout_id)
@@ -178,6 +181,7 @@ def delete_payout(db: Database, payout_id: int, actor: str) -> LedgerRecord:
         payout = session.get(Payout, payout_id)
         if payout is None or record is None:
             raise NotFound("这条发放记录已不存在（可能已被删除）")
+        ensure_unlocked(session, payout.village_id, {payout.period})
         audit.record(session, actor, "delete", "payout", payout_id, before=audit.snapshot(payout, PAYOUT_FIELDS))
         session.delete(payout)
         return record

@@ -133,3 +133,36 @@ class AuditLogIsAppendOnly(RuntimeError):
 @event.listens_for(AuditLog, "before_delete")
 def _refuse_audit_change(*_: object) -> None:
     raise AuditLogIsAppendOnly("审计日志只能追加，不能修改或删除")
+
+
+class Publication(SQLModel, table=True):
+    """A bulletin sheet marked as posted on the village board: it locks the month's payouts."""
+
+    __table_args__ = (UniqueConstraint("village_id", "period"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id")
+    period: dt.date  # the payout month the sheet covers
+    posted_on: dt.date
+    posted_by: str = Field(max_length=60)
+    posting_start: dt.date
+    posting_end: dt.date
+    channel: str = Field(default="wall", max_length=16)
+    payout_count: int = Field(default=0)
+    total_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
+    photo_name: str = Field(default="", max_length=255)
+    photo_sha256: str = Field(default="", max_length=64)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class Correction(SQLModel, table=True):
+    """A change to a payout whose sheet was already posted: never an in-place edit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    payout_id: int = Field(foreign_key="payout.id", index=True)
+    old_amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    new_amount_fen: int = Field(sa_column=Column(BigInteger, nullable=False))
+    reason: str = Field(max_length=500)
+    created_by: str = Field(default="", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+    # The later sheet whose 更正说明 lists it, set when that sheet is posted.
+    listed_in_id: int | None = Field(default=None, foreign_key="publication.id", index=True)

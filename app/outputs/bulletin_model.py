@@ -1,0 +1,163 @@
+"""The monthly bulletin-board sheet (惠民惠农补贴资金发放公开表) as plain data, already masked.
+
+One section per subsidy type with its count and subtotal; sensitive types (the SubsidyType flag)
+appear as a count and a total only; a grand total in figures and in 大写; columns that are empty for
+the whole month are dropped; corrections made after the previous sheet are listed (更正说明).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from app.core.ledger_record import LedgerRecord
+from app.core.masking import Channel, MaskPolicy, scrub_free_text
+from app.core.money import format_yuan, to_capital
+from app.core.periods import format_month_zh
+from app.outputs.masked_rows import mask_record
+
+# (key, header, relative width); 序号, 姓名, 身份证号 and 发放金额 are always shown.
+COLUMNS = (
+    ("serial", "序号", 0.05),
+    ("name", "姓名", 0.09),
+    ("id_number", "身份证号", 0.17),
+    ("group", "组别", 0.07),
+    ("subsidy", "补贴项目", 0.14),
+    ("standard", "发放标准", 0.11),
+    ("amount", "发放金额(元)", 0.10),
+    ("pay_date", "发放日期", 0.10),
+    ("note", "备注", 0.17),
+)
+ALWAYS_SHOWN = {"serial", "name", "id_number", "amount"}
+_CHINESE_ORDINALS = "一二三四五六七八九十"
+
+
+@dataclass(frozen=True)
+class SheetMeta:
+    village: str
+    township: str
+    period: dt.date
+    posting_start: dt.date
+    posting_end: dt.date
+    channel: Channel
+    supervision_phone: str = ""
+    heading: str = ""  # overrides the usual title (township summary)
+
+    @property
+    def title(self) -> str:
+        return self.heading or f"{self.village}{format_month_zh(self.period)}惠民惠农补贴资金发放公开表"
+
+
+@dataclass(frozen=True)
+class SheetRow:
+    cells: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Section:
+    heading: str
+    subsidy: str
+    sensitive: bool
+    count: int
+    subtotal_fen: int
+    rows: tuple[SheetRow, ...] = ()
+
+
+@dataclass(frozen=True)
+class CorrectionLine:
+    name: str
+    subsidy: str
+    period: dt.date
+    old_fen: int
+    new_fen: int
+    reason: str
+    sensitive: bool = False
+
+
+@dataclass(frozen=True)
+class BulletinSheet:
+    meta: SheetMeta
+    columns: tuple[tuple[str, str, float], ...]
+    sections: tuple[Section, ...]
+    total_count: int
+    total_fen: int
+    corrections: tuple[CorrectionLine, ...] = field(default=())
+    signatures: tuple[str, ...] = ("制表人：", "审核人：", "村务监督委员会意见：")
+
+    @property
+    def total_text(self) -> str:
+        return format_yuan(self.total_fen, thousands=True)
+
+    @property
+    def total_capital(self) -> str:
+        return to_capital(self.total_fen)
+
+
+def _ordinal(index: int) -> str:
+    if index < len(_CHINESE_ORDINALS):
+        return _CHINESE_ORDINALS[index]
+    return str(index + 1)
+
+
+def build_sheet(
+    records: Iterable[LedgerRecord],
+    policy: MaskPolicy,
+    meta: SheetMeta,
+    corrections: Sequence[CorrectionLine] = (),
+) -> BulletinSheet:
+    """Records must come in print order (ledger.fetch_all): subsidy type, group, name."""
+    by_subsidy: dict[str, list[LedgerRecord]] = {}
+    for record in records:
+        by_subsidy.setdefault(record.subsidy, []).append(record)
+    sections: list[Section] = []
+    shown_rows: list[SheetRow] = []
+    for index, (subsidy, items) in enumerate(by_subsidy.items()):
+        sensitive = items[0].sensitive
+        count, subtotal = len(items), sum(r.amount_fen for r in items)
+        heading = f"{_ordinal(index)}、{subsidy}"
+        if sensitive:
+            sections.append(Section(heading, subsidy, True, count, subtotal))
+            continue
+        rows = []
+        for serial, record in enumerate(items, start=1):
+            shown = mask_record(record, policy)
+            cells = {
+                "serial": str(serial),
+                "name": shown.name,
+                "id_number": shown.id_number,
+                "group": shown.group,
+                "subsidy": shown.subsidy,
+                "standard": shown.standard,
+                "amount": format_yuan(record.amount_fen, thousands=True),
+                "pay_date": shown.pay_date,
+                "note": shown.note,
+            }
+            rows.append(SheetRow(cells))
+        shown_rows.extend(rows)
+        sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows)))
+    columns = tuple(
+        column
+        for column in COLUMNS
+        if column[0] in ALWAYS_SHOWN or any(row.cells[column[0]] for row in shown_rows)
+    )
+    masked_corrections = tuple(
+        CorrectionLine(
+            name=scrub_free_text(policy.rules(c.sensitive).name(c.name)),
+            subsidy=c.subsidy,
+            period=c.period,
+            old_fen=c.old_fen,
+            new_fen=c.new_fen,
+            reason="" if c.sensitive else scrub_free_text(c.reason),
+            sensitive=c.sensitive,
+        )
+        for c in corrections
+    )
+    return BulletinSheet(
+        meta=meta,
+        columns=columns,
+        sections=tuple(sections),
+        total_count=sum(s.count for s in sections),
+        total_fen=sum(s.subtotal_fen for s in sections),
+        corrections=masked_corrections,
+    )

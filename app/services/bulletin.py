@@ -1,0 +1,239 @@
+"""The monthly bulletin sheet: what goes on it, posting it (which locks the month), corrections.
+
+After a sheet is posted its payouts are locked: a change is a Correction with a reason, audited,
+listed in the 更正说明 of the next sheet, and the posted sheet re-prints exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.core import money
+from app.core.masking import Channel, policy_for
+from app.core.periods import add_months, format_month_zh
+from app.outputs.bulletin_model import BulletinSheet, CorrectionLine, SheetMeta, build_sheet
+from app.services import audit
+from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.ledger import LedgerFilter, fetch_all, get_record
+from app.services.villages import find_village
+from app.storage.engine import Database
+from app.storage.models import Correction, Payout, Person, Publication, SubsidyType, Township, Village
+
+
+@dataclass(frozen=True)
+class PublicationInfo:
+    id: int
+    village: str
+    period: dt.date
+    posted_on: dt.date
+    posted_by: str
+    payout_count: int
+    total_fen: int
+    corrections_listed: int
+
+
+def default_posting_period(period: dt.date) -> tuple[dt.date, dt.date]:
+    """A month's sheet hangs through the following month (the convention the issue shows)."""
+    start = add_months(period, 1)
+    return start, add_months(period, 2) - dt.timedelta(days=1)
+
+
+def find_publication(session: Session, village_id: int, period: dt.date) -> Publication | None:
+    return session.scalars(
+        select(Publication).where(Publication.village_id == village_id, Publication.period == period)
+    ).first()
+
+
+def posted_among(session: Session, village_id: int, periods: set[dt.date]) -> list[Publication]:
+    if not periods:
+        return []
+    return list(
+        session.scalars(
+            select(Publication)
+            .where(Publication.village_id == village_id, Publication.period.in_(sorted(periods)))
+            .order_by(Publication.period)
+        )
+    )
+
+
+def locked_message(publication: Publication) -> str:
+    return (
+        f"{format_month_zh(publication.period)}的公开表已于 {publication.posted_on.isoformat()} 张贴，该月发放记录已锁定，"
+        "不能直接修改、删除或补充导入；如需更改，请使用“更正”（写明原因，会列入下月公开表的更正说明）"
+    )
+
+
+def ensure_unlocked(session: Session, village_id: int, periods: set[dt.date]) -> None:
+    """Refuse to change payouts of a month whose sheet is on the board."""
+    posted = posted_among(session, village_id, periods)
+    if posted:
+        raise Conflict(locked_message(posted[0]))
+
+
+def _corrections(session: Session, village_id: int, period: dt.date, publication: Publication | None) -> list[CorrectionLine]:
+    query = (
+        select(Correction, Payout, Person.name, SubsidyType.name, SubsidyType.sensitive)
+        .join(Payout, Correction.payout_id == Payout.id)
+        .join(Person, Payout.person_id == Person.id)
+        .join(SubsidyType, Payout.subsidy_type_id == SubsidyType.id)
+        .where(Payout.village_id == village_id)
+        .order_by(Correction.id)
+    )
+    if publication is not None:
+        query = query.where(Correction.listed_in_id == publication.id)
+    else:
+        query = query.where(Correction.listed_in_id.is_(None), Payout.period < period)
+    return [
+        CorrectionLine(name, subsidy, payout.period, c.old_amount_fen, c.new_amount_fen, c.reason, sensitive)
+        for c, payout, name, subsidy, sensitive in session.execute(query)
+    ]
+
+
+def sheet_for(
+    db: Database,
+    village_name: str,
+    period: dt.date,
+    channel: Channel | str = Channel.WALL,
+    posting_start: dt.date | None = None,
+    posting_end: dt.date | None = None,
+) -> BulletinSheet:
+    """The sheet as it prints now; for a posted month, exactly as it was posted."""
+    with db.reading() as session:
+        village = find_village(session, village_name)
+        township = session.get(Township, village.township_id) if village.township_id else None
+        records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
+        publication = find_publication(session, village.id or 0, period)
+        corrections = _corrections(session, village.id or 0, period, publication)
+    default_start, default_end = (
+        (publication.posting_start, publication.posting_end) if publication else default_posting_period(period)
+    )
+    meta = SheetMeta(
+        village=village.name,
+        township=township.name if township else "",
+        period=period,
+        posting_start=posting_start or default_start,
+        posting_end=posting_end or default_end,
+        channel=Channel(channel),
+        supervision_phone=village.supervision_phone,
+    )
+    if meta.posting_end < meta.posting_start:
+        raise ServiceError("公开时间的结束日期早于开始日期")
+    return build_sheet(records, policy_for(meta.channel), meta, corrections)
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def publish(
+    db: Database,
+    village_name: str,
+    period: dt.date,
+    posted_on: dt.date,
+    posted_by: str,
+    actor: str,
+    posting_start: dt.date | None = None,
+    posting_end: dt.date | None = None,
+    photo: Path | None = None,
+) -> PublicationInfo:
+    """Record that the month's sheet is on the board: locks its payouts, files its corrections."""
+    if not posted_by.strip():
+        raise ServiceError("请填写张贴人")
+    photo_hash = file_sha256(photo) if photo else ""
+    start, end = default_posting_period(period)
+    with db.transaction() as session:
+        village = find_village(session, village_name)
+        if find_publication(session, village.id or 0, period):
+            raise Conflict(f"{village.name}{format_month_zh(period)}的公开表已经登记为张贴过")
+        records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
+        if not records:
+            raise ServiceError(f"{village.name}{format_month_zh(period)}没有发放记录，无需张贴")
+        publication = Publication(
+            village_id=village.id or 0,
+            period=period,
+            posted_on=posted_on,
+            posted_by=posted_by.strip(),
+            posting_start=posting_start or start,
+            posting_end=posting_end or end,
+            payout_count=len(records),
+            total_fen=sum(r.amount_fen for r in records),
+            photo_name=photo.name if photo else "",
+            photo_sha256=photo_hash,
+        )
+        session.add(publication)
+        session.flush()
+        pending = session.scalars(
+            select(Correction)
+            .join(Payout, Correction.payout_id == Payout.id)
+            .where(Payout.village_id == village.id, Payout.period < period, Correction.listed_in_id.is_(None))
+        ).all()
+        for correction in pending:
+            correction.listed_in_id = publication.id
+        audit.record(
+            session, actor, "publish", "publication", publication.id,
+            after={"village": village.name, "period": period.isoformat(), "posted_on": posted_on.isoformat(),
+                   "posted_by": publication.posted_by, "payouts": publication.payout_count,
+                   "total_fen": publication.total_fen, "photo_sha256": photo_hash,
+                   "corrections_listed": len(pending)},
+        )
+        return PublicationInfo(publication.id or 0, village.name, period, posted_on, publication.posted_by,
+                               publication.payout_count, publication.total_fen, len(pending))
+
+
+def correct(db: Database, payout_id: int, new_amount: str, reason: str, actor: str) -> int:
+    """A correction of a locked payout; an unlocked one is simply edited instead."""
+    new_fen = money.parse_fen(new_amount)
+    if not reason.strip():
+        raise ServiceError("更正必须写明原因")
+    with db.transaction() as session:
+        payout = session.get(Payout, payout_id)
+        if payout is None:
+            raise NotFound("这条发放记录不存在")
+        if find_publication(session, payout.village_id, payout.period) is None:
+            raise ServiceError("该月公开表尚未张贴，发放记录可以直接修改，无需更正")
+        record = get_record(session, payout_id)
+        correction = Correction(
+            payout_id=payout_id,
+            old_amount_fen=payout.amount_fen,
+            new_amount_fen=new_fen,
+            reason=reason.strip()[:500],
+            created_by=actor,
+        )
+        session.add(correction)
+        session.flush()
+        audit.record(
+            session, actor, "correct", "payout", payout_id,
+            before={"amount_fen": payout.amount_fen},
+            after={"amount_fen": new_fen, "reason": correction.reason, "correction_id": correction.id,
+                   "name": record.name if record else ""},
+        )
+        return correction.id or 0
+
+
+def village_names(db: Database) -> list[str]:
+    with db.reading() as session:
+        return list(session.scalars(select(Village.name).order_by(Village.id)))
+
+
+def township_sheets(db: Database, period: dt.date, channel: Channel | str = Channel.WALL) -> tuple[str, list[BulletinSheet]]:
+    """Every village that has payouts in the month, in village order, and the township's name."""
+    with db.reading() as session:
+        township = session.scalars(select(Township.name).order_by(Township.id)).first() or ""
+        names = list(
+            session.scalars(
+                select(Village.name)
+                .where(Village.id.in_(select(Payout.village_id).where(Payout.period == period).distinct()))
+                .order_by(Village.id)
+            )
+        )
+    return township, [sheet_for(db, name, period, channel) for name in names]
