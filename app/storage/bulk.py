@@ -20,10 +20,17 @@ def bulk_insert(connection: Connection, table: Table, columns: Sequence[str], ro
     processors = [table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     active = [(index, processor) for index, processor in enumerate(processors) if processor is not None]
 
+    # Dates and the batch's timestamp repeat across rows: convert each distinct value once.
+    caches: list[dict] = [{} for _ in active]
+
     def convert(row: Sequence) -> list:
         values = list(row)
-        for index, processor in active:
-            values[index] = processor(values[index])
+        for (index, processor), cache in zip(active, caches):
+            value = values[index]
+            try:
+                values[index] = cache[value]
+            except KeyError:
+                values[index] = cache[value] = processor(value)
         return values
 
     converted = [convert(row) for row in rows] if active else [list(row) for row in rows]
