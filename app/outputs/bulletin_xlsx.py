@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from app.core.money import format_yuan
 from app.core.periods import format_month_zh
 from app.outputs.bulletin_model import BulletinSheet
+from app.outputs.xlsx_sheet import print_landscape, save_atomically
 
 _THIN = Side(style="thin", color="000000")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -88,18 +89,6 @@ def write_bulletin_xlsx(sheet: BulletinSheet, path: Path) -> Path:
     if meta.supervision_phone:
         footer = f"监督电话：{meta.supervision_phone}　　" + footer
     span(footer, border=False, align="right")
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    print_landscape(ws, header_row)
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
-    workbook.properties.creator = "村务公开助手"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    workbook.save(temporary)
-    temporary.replace(path)  # never leave a half-written file under the real name
-    return path
+    return save_atomically(workbook, path)

@@ -1,0 +1,29 @@
+"""What every Excel file Cunwu writes shares: A4 landscape printing and a save that never leaves half a file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+
+def print_landscape(ws: Worksheet, header_row: int) -> None:
+    """One page wide, as long as it takes; the header row repeated on every printed page."""
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def save_atomically(workbook: Workbook, path: Path | str) -> Path:
+    workbook.properties.creator = "村务公开助手"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".part")
+    workbook.save(temporary)
+    temporary.replace(path)  # never leave a half-written file under the real name
+    return path

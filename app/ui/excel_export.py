@@ -1,0 +1,55 @@
+"""“导出 Excel”: the ledger as filtered on screen, masked for the channel the clerk picks.
+
+openpyxl is imported only when an export runs: it is heavy, and start-up time is measured.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from app.core.masking import Channel, policy_for
+from app.core.money import format_yuan
+from app.outputs.masked_rows import mask_records
+from app.services.ledger import LedgerFilter, fetch_all
+from app.storage.engine import Database
+
+CHANNEL_CHOICES = {
+    f"{Channel.WALL.label}（姓名完整，身份证号遮掩）": Channel.WALL,
+    f"{Channel.ONLINE.label}（姓名也遮掩，用于上网、发群、外送）": Channel.ONLINE,
+}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    path: Path
+    title: str
+    filter: LedgerFilter
+    channel: Channel
+
+
+def ask_channel(parent: QWidget) -> Channel | None:
+    dialog = QInputDialog(parent)
+    dialog.setWindowTitle("导出 Excel")
+    dialog.setLabelText("导出的表格给谁看？个人信息按所选范围遮掩：")
+    dialog.setComboBoxItems(list(CHANNEL_CHOICES))
+    dialog.setTextValue(next(label for label, channel in CHANNEL_CHOICES.items() if channel is Channel.ONLINE))
+    dialog.setOkButtonText("下一步")
+    dialog.setCancelButtonText("取消")
+    if not dialog.exec():
+        return None
+    return CHANNEL_CHOICES.get(dialog.textValue())
+
+
+def export_ledger(db: Database, request: ExportRequest) -> str:
+    """Worker side. Returns the sentence the clerk reads when it is done."""
+    from app.outputs.ledger_xlsx import write_ledger_xlsx
+
+    with db.reading() as session:
+        records = fetch_all(session, request.filter)
+    rows = mask_records(records, policy_for(request.channel))
+    write_ledger_xlsx(request.path, request.title, rows, request.channel)
+    total = sum(row.amount_fen for row in rows)
+    return f"已导出 {len(rows)} 条，合计 {format_yuan(total, thousands=True)} 元：{request.path}"

@@ -1,0 +1,56 @@
+"""Message boxes with Chinese buttons.
+
+QMessageBox's standard buttons say "Yes"/"OK" unless Qt's translations are loaded; the clerk must
+never see English, so every button here is labelled explicitly.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox, QWidget
+
+Icon = QMessageBox.Icon
+Role = QMessageBox.ButtonRole
+
+
+def _box(parent: QWidget | None, icon: Icon, title: str, text: str, detail: str = "") -> QMessageBox:
+    box = QMessageBox(parent)
+    box.setIcon(icon)
+    box.setWindowTitle(title)
+    box.setText(text)
+    if detail:
+        box.setInformativeText(detail)
+    box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return box
+
+
+def confirm(parent: QWidget | None, title: str, text: str, accept: str, detail: str = "") -> bool:
+    """True only when the clerk pressed the `accept` button; Esc and the close box mean no."""
+    box = _box(parent, Icon.Question, title, text, detail)
+    yes = box.addButton(accept, Role.AcceptRole)
+    no = box.addButton("取消", Role.RejectRole)
+    box.setDefaultButton(no)
+    box.setEscapeButton(no)
+    box.exec()
+    return box.clickedButton() is yes
+
+
+def inform(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    _show(_box(parent, Icon.Information, title, text, detail))
+
+
+def warn(parent: QWidget | None, title: str, text: str, detail: str = "") -> None:
+    _show(_box(parent, Icon.Warning, title, text, detail))
+
+
+def refuse(parent: QWidget | None, title: str, text: str, problems: Sequence[str] = ()) -> None:
+    """A refusal and its reasons, one per line (ServiceError.problems)."""
+    lines = [line for line in problems if line != text]
+    _show(_box(parent, Icon.Critical, title, text, "\n".join(lines)))
+
+
+def _show(box: QMessageBox) -> None:
+    box.setEscapeButton(box.addButton("确定", Role.AcceptRole))
+    box.exec()

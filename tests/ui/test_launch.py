@@ -1,0 +1,96 @@
+"""Starting the window (run_gui, the gui-script's arguments), the workers, fonts and the PySide guard."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtWidgets import QApplication
+
+from app.services.subsidies import list_subsidies
+from app.storage import engine
+from app.storage.migrations import DatabaseFromNewerVersion
+from app.ui import fonts, launch
+from app.ui.background import TaskRunner
+from app.ui.main_window import MainWindow
+
+NEWER = "这个数据库由更新版本的村务公开助手创建，当前程序无法识别。"
+
+
+def test_a_database_that_cannot_be_opened_is_explained_in_chinese(qapp, boxes, monkeypatch, tmp_path):
+    def refuse(_path):  # noqa: ANN001, ANN202
+        raise DatabaseFromNewerVersion(NEWER)
+
+    monkeypatch.setattr(engine, "open_database", refuse)
+    assert launch.run_gui(str(tmp_path / "x.sqlite3")) == 1
+    (shown,) = boxes.shown
+    assert "无法打开数据库" in shown and NEWER in shown
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # the offscreen platform's note on show()
+def test_run_gui_opens_the_window_warns_once_and_closes_the_database(qapp, qtbot, boxes, monkeypatch, tmp_path):
+    path = tmp_path / "new.sqlite3"
+    real_open = engine.open_database
+
+    def on_network_drive(db):  # noqa: ANN001, ANN202
+        database = real_open(db)
+        database.warnings.append("数据库放在网络驱动器（共享文件夹）上")
+        return database
+
+    seen: dict[str, object] = {}
+
+    def run_briefly(*_args: object) -> int:
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        qtbot.waitUntil(lambda: window.choices_loaded, timeout=10_000)
+        seen["title"] = window.windowTitle()
+        seen["subsidies"] = len(list_subsidies(window.db))
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(engine, "open_database", on_network_drive)
+    monkeypatch.setattr(QApplication, "exec", run_briefly)
+    assert launch.run_gui(str(path)) == 0
+    assert seen["title"] == "村务公开助手"
+    assert seen["subsidies"] == 13  # a brand-new database gets the subsidy types
+    assert [text for text in boxes.shown if "网络驱动器" in text] == ["提示｜数据库放在网络驱动器（共享文件夹）上｜"]
+    engine.open_database(path).close()  # the lock was released
+
+
+def test_qt_options_are_left_for_qt():
+    args = launch.parse_args(["-platform", "offscreen", "--db", "村务.sqlite3"])
+    assert args.db == "村务.sqlite3"
+    assert launch.parse_args([]).db is None
+
+
+def test_bundled_fonts_are_registered(qapp, tmp_path, monkeypatch):
+    folder = fonts.resource_path("fonts")
+    files = [p for p in folder.iterdir() if p.suffix.lower() in fonts.FONT_SUFFIXES] if folder.is_dir() else []
+    families = fonts.register_bundled_fonts()
+    assert bool(families) == bool(files)
+    monkeypatch.setattr(fonts, "resource_path", lambda *parts: tmp_path / "none")
+    assert fonts.register_bundled_fonts() == []
+
+
+def test_workers_report_on_the_gui_thread_and_stop_on_shutdown(qtbot):
+    runner = TaskRunner()
+    gui_thread = threading.get_ident()
+    seen: list[tuple[str, object, bool]] = []
+
+    def failing(task):  # noqa: ANN001, ANN202
+        raise ValueError("坏了")
+
+    runner.start(lambda task: 42, on_success=lambda v: seen.append(("ok", v, threading.get_ident() == gui_thread)))
+    runner.start(failing, on_failure=lambda e: seen.append(("failed", str(e), threading.get_ident() == gui_thread)),
+                 lane="other")
+    qtbot.waitUntil(lambda: len(seen) == 2, timeout=5000)
+    assert sorted(seen) == [("failed", "坏了", True), ("ok", 42, True)]
+    release = threading.Event()
+    runner.start(lambda task: release.wait(5), on_success=lambda v: seen.append(("late", v, True)))
+    runner.start(lambda task: seen.append(("never ran", None, False)))  # queued behind it, then dropped
+    release.set()
+    runner.shutdown()
+    qtbot.wait(50)
+    assert not runner.busy()
+    assert len(seen) == 2  # a dropped task never calls back
+
