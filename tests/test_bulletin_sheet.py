@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from app.core import idnumber
 from app.core.ledger_record import LedgerRecord
 from app.core.masking import Channel, policy_for
 from app.core.money import format_yuan, to_capital

@@ -61,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(gui)
     gui.set_defaults(handler=cmd_gui)
 
+    selftest = commands.add_parser("selftest", help="自检：在临时文件夹里走一遍建库、导入、出表（不碰您的数据库）")
+    selftest.set_defaults(handler=cmd_selftest)
+
     village = commands.add_parser("village", help="村：添加、列出").add_subparsers(
         dest="village_command", metavar="操作", required=True, parser_class=_Parser
     )
@@ -175,6 +178,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
     from app.ui.launch import run_gui
 
     return run_gui(args.db)
+
+
+def cmd_selftest(args: argparse.Namespace) -> int:
+    from app.selftest import main
+
+    return main()
 
 
 def cmd_village_add(args: argparse.Namespace) -> int:
