@@ -210,9 +210,20 @@ EOF
         --find-links "$(winpath "$wheels")" -c "$(winpath "$CONSTRAINTS")" $requirements
 }
 
+chinese_locale() {  # wine maps Windows file names to Linux ones through the locale: Chinese needs zh_CN.UTF-8
+    locale -a 2>/dev/null | grep -qi '^zh_CN\.utf-\?8$' && return 0
+    local sudo=""
+    [ "$(id -u)" = 0 ] || sudo="sudo"
+    say "generating the zh_CN.UTF-8 locale"
+    $sudo sed -i 's/^# *\(zh_CN.UTF-8 UTF-8\)/\1/' /etc/locale.gen
+    grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen || echo "zh_CN.UTF-8 UTF-8" | $sudo tee -a /etc/locale.gen >/dev/null
+    $sudo locale-gen >/dev/null
+}
+
 build_windows() {
     local dist="$ROOT/dist/windows" started=$SECONDS
-    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip
+    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip locales
+    chinese_locale
     wine_env
     mkdir -p "$WORK/windows" "$CACHE"
     windows_python
