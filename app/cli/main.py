@@ -133,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="张贴日期（默认今天）")
     publish.add_argument("--photo", type=Path, metavar="FILE", help="公开栏照片")
     publish.set_defaults(handler=cmd_publish)
+
+    from app.cli import archive_commands
+
+    archive_commands.register(commands)
     return parser
 
 

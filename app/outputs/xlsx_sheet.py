@@ -8,11 +8,11 @@ from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 
-def print_landscape(ws: Worksheet, header_row: int) -> None:
-    """One page wide, as long as it takes; the header row repeated on every printed page."""
+def print_landscape(ws: Worksheet, header_row: int, orientation: str = "landscape") -> None:
+    """A4, one page wide, as long as it takes; the header row repeated on every printed page."""
     ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0

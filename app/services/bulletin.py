@@ -7,7 +7,6 @@ listed in the 更正说明 of the next sheet, and the posted sheet re-prints exa
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from app.core import money
 from app.core.masking import Channel, policy_for
 from app.core.periods import add_months, format_month_zh
 from app.outputs.bulletin_model import BulletinSheet, CorrectionLine, SheetMeta, build_sheet
-from app.services import audit
+from app.services import archive, audit
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.ledger import LedgerFilter, fetch_all, get_record
 from app.services.villages import find_village
@@ -127,14 +126,6 @@ def sheet_for(
     return build_sheet(records, policy_for(meta.channel), meta, corrections)
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def publish(
     db: Database,
     village_name: str,
@@ -149,7 +140,12 @@ def publish(
     """Record that the month's sheet is on the board: locks its payouts, files its corrections."""
     if not posted_by.strip():
         raise ServiceError("请填写张贴人")
-    photo_hash = file_sha256(photo) if photo else ""
+    from app.outputs.bulletin_pdf import layout
+
+    # The sheet as posted (wall channel, A4): its page count is the filed piece's 页数.
+    pages = len(layout(sheet_for(db, village_name, period, Channel.WALL)))
+    stored = archive.store_evidence_file(db, photo) if photo else None
+    photo_hash = stored.sha256 if stored else ""
     start, end = default_posting_period(period)
     with db.transaction() as session:
         village = find_village(session, village_name)
@@ -179,6 +175,9 @@ def publish(
         ).all()
         for correction in pending:
             correction.listed_in_id = publication.id
+        piece = archive.file_publication(session, village, publication, pages, actor)
+        if stored:
+            archive.record_evidence(session, piece.id or 0, stored, actor)
         audit.record(
             session, actor, "publish", "publication", publication.id,
             after={"village": village.name, "period": period.isoformat(), "posted_on": posted_on.isoformat(),

@@ -20,13 +20,13 @@ from app.core.money import format_yuan
 from app.core.payout_table import Col, ParseOptions, ParsedTable, PayoutRow, Problem, find_duplicates, parse_rows
 from app.core.periods import format_month_zh
 from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
-from app.services import audit, subsidies
+from app.services import archive, audit, subsidies
 from app.services.bulletin import locked_message, posted_among
 from app.services.errors import Cancelled, ServiceError
 from app.services.villages import find_village
 from app.storage.bulk import bulk_insert
 from app.storage.engine import Database
-from app.storage.models import ImportBatch, Payout, Person, VillagerGroup, utcnow
+from app.storage.models import ImportBatch, Payout, Person, Village, VillagerGroup, utcnow
 
 _CHUNK = 500  # IN-lists stay far below every database's parameter limit
 _WRITE_CHUNK = 5000
@@ -335,6 +335,10 @@ def _write(
                 "forced": request.force,
             },
         )
+        # The county's table itself is filed (domain.md: payout tables filed by month); a file that spans
+        # several months is filed under its first.
+        months = sorted({row.period for row in table.rows})
+        archive.file_import_batch(session, session.get(Village, village_id), batch, months[0] if months else None, actor)
         if cancelled():
             raise Cancelled()
 

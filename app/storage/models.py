@@ -166,3 +166,77 @@ class Correction(SQLModel, table=True):
     created_at: dt.datetime = Field(default_factory=utcnow)
     # The later sheet whose 更正说明 lists it, set when that sheet is posted.
     listed_in_id: int | None = Field(default=None, foreign_key="publication.id", index=True)
+
+
+# --- archive filing (归档, DA/T 22-2015) -------------------------------------------------------
+
+
+class ArchiveSettings(SQLModel, table=True):
+    """A village's filing settings: the parts of its 档号 and who sorts and checks its boxes."""
+
+    __tablename__ = "archive_settings"
+    village_id: int = Field(foreign_key="village.id", primary_key=True)
+    fonds: str = Field(max_length=12)  # 全宗号
+    doc_class: str = Field(default="", max_length=12)  # 门类代码 (WS); empty when not used
+    default_category: str = Field(default="", max_length=12)  # 机构(问题)代码 for filed publications
+    responsible: str = Field(default="", max_length=100)  # 责任者 of what the village itself issues
+
+
+class FiledPiece(SQLModel, table=True):
+    """One 件 of the archive. Its 件号 is taken for good: a voided piece keeps it, nothing reuses it."""
+
+    __tablename__ = "filed_piece"
+    __table_args__ = (
+        UniqueConstraint("village_id", "year", "retention", "category", "number"),
+        UniqueConstraint("source_kind", "source_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    year: int
+    retention: str = Field(max_length=4)  # Y / D30 / D10
+    category: str = Field(default="", max_length=12)
+    number: int  # 件号
+    responsible: str = Field(default="", max_length=100)  # 责任者
+    doc_number: str = Field(default="", max_length=60)  # 文号
+    title: str = Field(max_length=300)  # 题名
+    doc_date: dt.date  # 日期
+    pages: int = Field(default=1)
+    remark: str = Field(default="", max_length=300)  # 备注
+    period: dt.date | None = Field(default=None, index=True)  # the month subsidy papers are filed under
+    # Where an automatically filed piece came from ("publication", "import_batch", "notice"); manual: "".
+    source_kind: str = Field(default="", max_length=20)
+    source_id: int | None = Field(default=None)
+    box_id: int | None = Field(default=None, foreign_key="archive_box.id", index=True)
+    voided: bool = Field(default=False)
+    voided_reason: str = Field(default="", max_length=300)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class ArchiveBox(SQLModel, table=True):
+    """A 盒: once its labels are printed, the pieces in it stay as they are."""
+
+    __tablename__ = "archive_box"
+    __table_args__ = (UniqueConstraint("village_id", "year", "retention", "category", "box_number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    year: int
+    retention: str = Field(max_length=4)
+    category: str = Field(default="", max_length=12)
+    box_number: int
+    printed_at: dt.datetime | None = Field(default=None)
+    organizer: str = Field(default="", max_length=60)  # 整理人
+    checker: str = Field(default="", max_length=60)  # 检查人
+    note: str = Field(default="", max_length=500)  # 盒内文件情况说明
+
+
+class Evidence(SQLModel, table=True):
+    """A photo or scan attached to a piece, kept as a copy with its hash (a changed file is detected)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    piece_id: int = Field(foreign_key="filed_piece.id", index=True)
+    file_name: str = Field(max_length=255)  # as the clerk chose it
+    stored_name: str = Field(max_length=255)  # the copy in the evidence folder beside the database
+    sha256: str = Field(max_length=64)
+    size: int = Field(sa_column=Column(BigInteger, nullable=False))
+    added_by: str = Field(default="", max_length=60)
+    added_at: dt.datetime = Field(default_factory=utcnow)

@@ -27,3 +27,8 @@ def resolve_db_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def backups_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
+
+
+def evidence_dir(db_path: Path | None) -> Path:
+    """Photos and scans filed as evidence: beside the database (a server database: the user data folder)."""
+    return (db_path.parent if db_path is not None else user_data_dir()) / "evidence"

@@ -1,0 +1,172 @@
+"""A titled table on as many pages as it takes: the archive's filing index and other plain lists.
+
+The same rules as the bulletin sheet (domain.md, "Printed forms"): fonts through the glyph-checked
+chain (a missing character stops the print naming the row), Chinese wrapped by app.core.cjk_wrap,
+the column header repeated on every page, rows never split, 第 x 页 / 共 y 页 on every page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from reportlab.lib.pagesizes import A3, A4, landscape, portrait
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+
+from app.outputs import pdf_text
+from app.outputs.fonts import FontChain, MissingGlyph, chain
+
+PAGE_SIZES = {
+    ("A4", "portrait"): portrait(A4), ("A4", "landscape"): landscape(A4),
+    ("A3", "portrait"): portrait(A3), ("A3", "landscape"): landscape(A3),
+}
+MARGIN_X = 15 * mm
+MARGIN_TOP = 14 * mm
+MARGIN_BOTTOM = 18 * mm
+PAD = 2.5
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    weight: float
+    align: str = "left"  # left / center / right
+
+
+@dataclass
+class TableDocument:
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, str]]
+    row_label: str = "name"  # the key that names a row when a character has no glyph
+    subtitle_left: str = ""
+    subtitle_right: str = ""
+    footer_left: str = ""
+    footer_right: str = ""  # small type: e.g. the channel, so a stray copy can be recognised
+    closing: list[str] = field(default_factory=list)  # lines under the table on the last page
+    size: str = "A4"
+    orientation: str = "portrait"
+    body_size: float = 9.5
+    title_size: float = 16.0
+
+
+@dataclass
+class _Row:
+    cells: list[list[str]]
+    height: float
+
+
+class _Layout:
+    def __init__(self, doc: TableDocument) -> None:
+        self.doc = doc
+        self.width, self.height = PAGE_SIZES[(doc.size, doc.orientation)]
+        self.body: FontChain = chain("body")
+        self.title: FontChain = chain("title")
+        self.leading = doc.body_size * 1.3
+        usable = self.width - 2 * MARGIN_X
+        share = sum(c.weight for c in doc.columns)
+        self.widths = [usable * c.weight / share for c in doc.columns]
+        self.xs = [MARGIN_X]
+        for w in self.widths[:-1]:
+            self.xs.append(self.xs[-1] + w)
+
+    def row_height(self, lines: int) -> float:
+        return max(lines, 1) * self.leading + 2 * PAD
+
+    def measure(self, row: dict[str, str]) -> _Row:
+        try:
+            cells = [pdf_text.lines(self.body, self.doc.body_size, row.get(c.key, ""), w - 2 * PAD)
+                     for c, w in zip(self.doc.columns, self.widths)]
+        except MissingGlyph as exc:
+            raise MissingGlyph(row.get(self.doc.row_label, ""), exc.characters) from exc
+        return _Row(cells, self.row_height(max(len(cell) for cell in cells)))
+
+    def header_lines(self) -> list[list[str]]:
+        return [pdf_text.lines(self.title, self.doc.body_size, c.header, w - 2 * PAD)
+                for c, w in zip(self.doc.columns, self.widths)]
+
+    def paginate(self) -> list[list[_Row]]:
+        header = self.row_height(max(len(lines) for lines in self.header_lines()))
+        first_top = self.height - MARGIN_TOP - self.doc.title_size - 26
+        later_top = self.height - MARGIN_TOP - 18
+        closing = len(self.doc.closing) * self.leading * 1.6 + (6 * mm if self.doc.closing else 0)
+        pages: list[list[_Row]] = [[]]
+        room = first_top - header - MARGIN_BOTTOM
+        for row in (self.measure(r) for r in self.doc.rows):
+            if row.height > room and pages[-1]:
+                pages.append([])
+                room = later_top - header - MARGIN_BOTTOM
+            pages[-1].append(row)
+            room -= row.height
+        if closing > room:
+            pages.append([])  # the closing lines never stand apart from a page of their own table
+        return pages
+
+
+def render_table(doc: TableDocument, out: Path) -> int:
+    """Write the PDF atomically; returns the page count."""
+    layout = _Layout(doc)
+    pages = layout.paginate()
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    temporary = out.with_name(out.name + ".part")
+    canvas = Canvas(str(temporary), pagesize=(layout.width, layout.height), invariant=1, pageCompression=1,
+                    initialFontName=layout.body.primary)
+    canvas.setTitle(doc.title)
+    canvas.setAuthor("村务公开助手")
+    for number, rows in enumerate(pages, start=1):
+        _paint(canvas, layout, rows, number, len(pages))
+        canvas.showPage()
+    canvas.save()
+    temporary.replace(out)
+    return len(pages)
+
+
+def _paint(c: Canvas, layout: _Layout, rows: list[_Row], number: int, total: int) -> None:
+    doc, size = layout.doc, layout.doc.body_size
+    y = layout.height - MARGIN_TOP
+    if number == 1:
+        y -= doc.title_size
+        pdf_text.draw(c, layout.title, doc.title_size, layout.width / 2, y, doc.title, "center")
+        y -= size + 10
+        pdf_text.draw(c, layout.body, size, MARGIN_X, y, doc.subtitle_left)
+        pdf_text.draw(c, layout.body, size, layout.width - MARGIN_X, y, doc.subtitle_right, "right")
+        y -= 6
+    else:
+        y -= size
+        pdf_text.draw(c, layout.title, size, MARGIN_X, y, doc.title + "（续）")
+        y -= 8
+    header = layout.header_lines()
+    y = _paint_row(c, layout, _Row(header, layout.row_height(max(len(h) for h in header))), y, heading=True)
+    for row in rows:
+        y = _paint_row(c, layout, row, y)
+    if number == total:
+        y -= 6 * mm
+        for line in doc.closing:
+            y -= layout.leading * 1.6
+            pdf_text.draw(c, layout.body, size + 1, MARGIN_X, y, line)
+    foot = MARGIN_BOTTOM - 10 * mm
+    pdf_text.draw(c, layout.body, 9, MARGIN_X, foot, doc.footer_left)
+    pdf_text.draw(c, layout.body, 9, layout.width / 2, foot, f"第 {number} 页 / 共 {total} 页", "center")
+    pdf_text.draw(c, layout.body, 6.5, layout.width - MARGIN_X, foot, doc.footer_right, "right")
+
+
+def _paint_row(c: Canvas, layout: _Layout, row: _Row, top: float, heading: bool = False) -> float:
+    size = layout.doc.body_size
+    if heading:
+        c.setFillGray(0.9)
+        c.rect(MARGIN_X, top - row.height, sum(layout.widths), row.height, stroke=0, fill=1)
+        c.setFillGray(0)
+    font = layout.title if heading else layout.body
+    for column, x, w, lines in zip(layout.doc.columns, layout.xs, layout.widths, row.cells):
+        align = "center" if heading else column.align
+        anchor = {"left": x + PAD, "center": x + w / 2, "right": x + w - PAD}[align]
+        for i, line in enumerate(lines):
+            pdf_text.draw(c, font, size, anchor, top - PAD - size - i * layout.leading, line, align)
+    c.setLineWidth(0.5)
+    c.rect(MARGIN_X, top - row.height, sum(layout.widths), row.height, stroke=1, fill=0)
+    for x in layout.xs[1:]:
+        c.line(x, top, x, top - row.height)
+    return top - row.height

@@ -1,0 +1,461 @@
+"""Archive filing (归档, DA/T 22-2015): filed pieces, their numbers, boxes and evidence.
+
+Numbering: a 件号 is the next number within (village, year, retention, category) over every piece
+ever filed there, voided ones included, so a number is never reused and never changes; a piece in a
+box whose labels were printed cannot be voided. The 档号 is composed when printed, from the village's
+settings (app.core.archive), so a village can set its 全宗号 after the first pieces were filed.
+
+Every posted bulletin sheet and every imported payout table becomes a piece in the same transaction
+that records it (file_publication, file_import_batch); the clerk adds paper documents by hand.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from app.core.archive import (
+    ArchiveError,
+    FondsSettings,
+    Retention,
+    archival_code,
+    check_category_code,
+    filing_date,
+    format_piece_number,
+)
+from app.core.periods import format_month_zh
+from app.outputs.box_labels import BoxLabel
+from app.outputs.filing_index import IndexRow
+from app.services import audit
+from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.villages import find_village
+from app.storage.engine import Database
+from app.storage.models import ArchiveBox, ArchiveSettings, Evidence, FiledPiece, ImportBatch, Publication, Village
+from app.storage.paths import evidence_dir
+
+# Convention, not rule: payout papers concern money and are kept 30 years, as village financial
+# vouchers are; a township may file differently by adding pieces by hand.
+PAYOUT_RETENTION = Retention.YEARS_30
+BOX_CAPACITY = 50  # pieces per box: a 3 cm box holds about fifty short village documents
+EVIDENCE_TYPES = {  # what inspections accept as proof of posting: photos and scans
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".pdf": (b"%PDF-",),
+}
+
+
+@dataclass(frozen=True)
+class PieceInfo:
+    id: int
+    code: str  # 档号 ("" while the village has no 全宗号)
+    number: str  # 件号, four digits
+    doc_number: str
+    responsible: str
+    title: str
+    date: str  # YYYYMMDD
+    pages: int
+    remark: str
+    retention: Retention
+    category: str
+    year: int
+    period: dt.date | None
+    box_number: int | None
+    voided: bool
+    evidence_count: int
+
+
+@dataclass(frozen=True)
+class BoxInfo:
+    id: int
+    village: str
+    fonds: str
+    year: int
+    retention: Retention
+    category: str
+    box_number: int
+    first: str
+    last: str
+    piece_count: int
+    organizer: str
+    checker: str
+    note: str
+    printed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class EvidenceCheck:
+    file_name: str
+    sha256: str
+    state: str  # "完好" / "已被改动" / "文件缺失"
+
+
+def committee_name(village: str) -> str:
+    """责任者 of the village's own papers: 桃源村 → 桃源村村民委员会 (the 全宗 is the committee's)."""
+    return f"{village}村民委员会"
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+# --- settings ---------------------------------------------------------------------------------
+
+
+def configure(db: Database, village_name: str, fonds: str, actor: str, doc_class: str = "",
+              default_category: str = "", responsible: str = "") -> None:
+    try:
+        FondsSettings(fonds.strip(), doc_class.strip())
+        category = check_category_code(default_category)
+    except ArchiveError as exc:
+        raise ServiceError(str(exc)) from exc
+    with db.transaction() as session:
+        village = find_village(session, village_name)
+        settings = session.get(ArchiveSettings, village.id)
+        before = audit.snapshot(settings, ("fonds", "doc_class", "default_category", "responsible")) if settings else None
+        if settings is None:
+            settings = ArchiveSettings(village_id=village.id or 0, fonds="")
+        settings.fonds, settings.doc_class = fonds.strip(), doc_class.strip()
+        settings.default_category, settings.responsible = category, responsible.strip()
+        session.add(settings)
+        audit.record(session, actor, "configure", "archive_settings", village.id, before=before,
+                     after=audit.snapshot(settings, ("fonds", "doc_class", "default_category", "responsible")))
+
+
+def _settings(session: Session, village: Village) -> ArchiveSettings:
+    return session.get(ArchiveSettings, village.id) or ArchiveSettings(village_id=village.id or 0, fonds="")
+
+
+# --- filing -------------------------------------------------------------------------------------
+
+
+def _next_number(session: Session, village_id: int, year: int, retention: Retention, category: str) -> int:
+    highest = session.execute(
+        select(func.max(FiledPiece.number)).where(
+            FiledPiece.village_id == village_id, FiledPiece.year == year,
+            FiledPiece.retention == retention.value, FiledPiece.category == category,
+        )
+    ).scalar_one()
+    return (highest or 0) + 1
+
+
+def file_piece(session: Session, village: Village, actor: str, *, title: str, doc_date: dt.date,
+               retention: Retention, category: str | None = None, pages: int = 1, responsible: str = "",
+               doc_number: str = "", remark: str = "", period: dt.date | None = None,
+               source_kind: str = "", source_id: int | None = None) -> FiledPiece:
+    """File one piece inside the caller's transaction; the caller's change and the piece commit together."""
+    settings = _settings(session, village)
+    category = check_category_code(settings.default_category if category is None else category)
+    if not title.strip():
+        raise ServiceError("请填写题名")
+    if pages < 1:
+        raise ServiceError("页数至少为 1")
+    piece = FiledPiece(
+        village_id=village.id or 0, year=doc_date.year, retention=retention.value, category=category,
+        number=_next_number(session, village.id or 0, doc_date.year, retention, category),
+        responsible=responsible.strip() or settings.responsible or committee_name(village.name),
+        doc_number=doc_number.strip(), title=title.strip(), doc_date=doc_date, pages=pages,
+        remark=remark.strip(), period=period, source_kind=source_kind, source_id=source_id,
+    )
+    format_piece_number(piece.number)  # 9999 pieces in one year and category: refuse rather than overflow
+    session.add(piece)
+    session.flush()
+    audit.record(session, actor, "file", "filed_piece", piece.id,
+                 after={"village": village.name, "number": piece.number, "title": piece.title,
+                        "retention": piece.retention, "category": piece.category, "source": source_kind})
+    return piece
+
+
+def file_publication(session: Session, village: Village, publication: Publication, pages: int, actor: str) -> FiledPiece:
+    """A posted bulletin sheet, filed under its payout month (domain.md: payout tables filed by month)."""
+    return file_piece(
+        session, village, actor,
+        title=f"{village.name}{format_month_zh(publication.period)}惠民惠农补贴资金发放公开表",
+        doc_date=publication.posted_on, retention=PAYOUT_RETENTION, pages=pages, period=publication.period,
+        remark=f"张贴于村务公开栏，公开时间 {publication.posting_start:%Y.%m.%d}—{publication.posting_end:%Y.%m.%d}",
+        source_kind="publication", source_id=publication.id,
+    )
+
+
+def file_import_batch(session: Session, village: Village, batch: ImportBatch, period: dt.date | None,
+                      actor: str) -> FiledPiece:
+    """An imported payout table (发放明细表) from the county's 一卡通 system."""
+    month = format_month_zh(period) if period else ""
+    return file_piece(
+        session, village, actor,
+        title=f"{village.name}{month}惠民惠农补贴资金发放明细表（{batch.file_name}）",
+        doc_date=(batch.imported_at.date() if batch.imported_at else dt.date.today()),
+        retention=PAYOUT_RETENTION, period=period, responsible="县惠民惠农财政补贴资金“一卡通”系统",
+        remark=f"{batch.row_count} 条", source_kind="import_batch", source_id=batch.id,
+    )
+
+
+def add_piece(db: Database, village_name: str, actor: str, *, title: str, doc_date: dt.date, retention: str,
+              category: str | None = None, pages: int = 1, responsible: str = "", doc_number: str = "",
+              remark: str = "", period: dt.date | None = None) -> PieceInfo:
+    """A paper document or a scan the clerk files by hand."""
+    try:
+        kept = Retention.parse(retention)
+    except ArchiveError as exc:
+        raise ServiceError(str(exc)) from exc
+    with db.transaction() as session:
+        village = find_village(session, village_name)
+        try:
+            piece = file_piece(session, village, actor, title=title, doc_date=doc_date, retention=kept,
+                               category=category, pages=pages, responsible=responsible, doc_number=doc_number,
+                               remark=remark, period=period)
+        except ArchiveError as exc:
+            raise ServiceError(str(exc)) from exc
+        return _info(session, piece, _settings(session, village))
+
+
+def void_piece(db: Database, piece_id: int, reason: str, actor: str) -> None:
+    """Take a piece out of the index. Its number stays taken; a printed box is never changed."""
+    if not reason.strip():
+        raise ServiceError("作废一件归档文件需要填写原因")
+    with db.transaction() as session:
+        piece = session.get(FiledPiece, piece_id)
+        if piece is None:
+            raise NotFound(f"没有第 {piece_id} 号归档文件")
+        box = session.get(ArchiveBox, piece.box_id) if piece.box_id else None
+        if box is not None and box.printed_at is not None:
+            raise Conflict(f"件号 {format_piece_number(piece.number)} 已装入第 {box.box_number} 盒并打印了盒签，不能再作废；"
+                           "请在备考表中说明")
+        piece.voided, piece.voided_reason, piece.box_id = True, reason.strip(), None
+        session.add(piece)
+        audit.record(session, actor, "void", "filed_piece", piece.id, after={"reason": piece.voided_reason})
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+
+def _info(session: Session, piece: FiledPiece, settings: ArchiveSettings) -> PieceInfo:
+    retention = Retention(piece.retention)
+    code = ""
+    if settings.fonds:
+        code = archival_code(FondsSettings(settings.fonds, settings.doc_class), piece.year, retention,
+                             piece.category, piece.number)
+    box = session.get(ArchiveBox, piece.box_id) if piece.box_id else None
+    evidence = session.execute(select(func.count()).select_from(Evidence).where(Evidence.piece_id == piece.id)).scalar_one()
+    return PieceInfo(
+        id=piece.id or 0, code=code, number=format_piece_number(piece.number), doc_number=piece.doc_number,
+        responsible=piece.responsible, title=piece.title, date=filing_date(piece.doc_date), pages=piece.pages,
+        remark=piece.remark, retention=retention, category=piece.category, year=piece.year, period=piece.period,
+        box_number=box.box_number if box else None, voided=piece.voided, evidence_count=evidence,
+    )
+
+
+def pieces(db: Database, village_name: str, year: int, month: int | None = None,
+           include_voided: bool = False) -> tuple[str, list[PieceInfo]]:
+    """(village, pieces) of a year, or of one month (by the payout month, else the document date)."""
+    with db.reading() as session:
+        village = find_village(session, village_name)
+        query = select(FiledPiece).where(FiledPiece.village_id == village.id, FiledPiece.year == year)
+        if not include_voided:
+            query = query.where(FiledPiece.voided.is_(False))
+        rows = list(session.exec(query.order_by(FiledPiece.retention, FiledPiece.category, FiledPiece.number)))
+        if month is not None:
+            rows = [p for p in rows if (p.period or p.doc_date).month == month and (p.period or p.doc_date).year == year]
+        settings = _settings(session, village)
+        return village.name, [_info(session, piece, settings) for piece in rows]
+
+
+def fonds_of(db: Database, village_name: str) -> str:
+    """The village's 全宗号; refuses to print an index or labels without one."""
+    with db.reading() as session:
+        village = find_village(session, village_name)
+        fonds = _settings(session, village).fonds
+    if not fonds:
+        raise ServiceError(f"{village_name}还没有设置全宗号：请先设置归档参数（cunwu archive settings）再打印")
+    return fonds
+
+
+def index_rows(db: Database, village_name: str, year: int, month: int | None = None) -> tuple[str, str, list[IndexRow]]:
+    """(village, 全宗号, rows) of the filing index; refused while the village has no 全宗号."""
+    fonds = fonds_of(db, village_name)
+    village, found = pieces(db, village_name, year, month)
+    rows = [IndexRow(p.number, p.code, p.doc_number, p.responsible, p.title, p.date, p.pages, p.remark) for p in found]
+    return village, fonds, rows
+
+
+# --- boxes --------------------------------------------------------------------------------------
+
+
+def pack_boxes(db: Database, village_name: str, year: int, actor: str, organizer: str = "",
+               checker: str = "") -> list[BoxInfo]:
+    """Put the year's unboxed pieces into boxes and mark every box of the year as printed.
+
+    Pieces go into the last box of their group while it is open and has room; a printed box is closed
+    for good, so later pieces start a new box.
+    """
+    fonds = fonds_of(db, village_name)
+    with db.transaction() as session:
+        village = find_village(session, village_name)
+        loose = list(session.exec(
+            select(FiledPiece)
+            .where(FiledPiece.village_id == village.id, FiledPiece.year == year,
+                   FiledPiece.voided.is_(False), FiledPiece.box_id.is_(None))
+            .order_by(FiledPiece.retention, FiledPiece.category, FiledPiece.number)
+        ))
+        if not loose and not _boxes(session, village.id or 0, year):
+            raise ServiceError(f"{village.name}{year} 年还没有归档文件")
+        for piece in loose:
+            box = _open_box(session, village.id or 0, year, piece.retention, piece.category)
+            piece.box_id = box.id
+            session.add(piece)
+        session.flush()
+        now = dt.datetime.now(dt.timezone.utc)
+        for box in _boxes(session, village.id or 0, year):
+            if box.printed_at is None:
+                box.printed_at = now
+                box.organizer, box.checker = organizer.strip() or box.organizer, checker.strip() or box.checker
+                session.add(box)
+        audit.record(session, actor, "print_labels", "archive_box", None,
+                     after={"village": village.name, "year": year, "pieces_boxed": len(loose)})
+        session.flush()
+        return [_box_info(session, box, village.name, fonds) for box in _boxes(session, village.id or 0, year)]
+
+
+def box_labels(db: Database, village_name: str, year: int, actor: str, organizer: str = "",
+               checker: str = "") -> list[BoxLabel]:
+    """Pack the year's boxes (pack_boxes) and return what their labels print."""
+    boxes = pack_boxes(db, village_name, year, actor, organizer, checker)
+    return [
+        BoxLabel(fonds_name=committee_name(box.village), fonds=box.fonds, year=box.year,
+                 retention=box.retention.label, category=box.category, box_number=box.box_number,
+                 first=box.first, last=box.last, piece_count=box.piece_count, organizer=box.organizer,
+                 checker=box.checker, note=box.note, printed_on=box.printed_on)
+        for box in boxes if box.piece_count
+    ]
+
+
+def _boxes(session: Session, village_id: int, year: int) -> list[ArchiveBox]:
+    return list(session.exec(
+        select(ArchiveBox).where(ArchiveBox.village_id == village_id, ArchiveBox.year == year)
+        .order_by(ArchiveBox.retention, ArchiveBox.category, ArchiveBox.box_number)
+    ))
+
+
+def _open_box(session: Session, village_id: int, year: int, retention: str, category: str) -> ArchiveBox:
+    last = session.exec(
+        select(ArchiveBox).where(ArchiveBox.village_id == village_id, ArchiveBox.year == year,
+                                 ArchiveBox.retention == retention, ArchiveBox.category == category)
+        .order_by(ArchiveBox.box_number.desc())  # type: ignore[union-attr]
+    ).first()
+    if last is not None and last.printed_at is None:
+        held = session.execute(select(func.count()).select_from(FiledPiece).where(FiledPiece.box_id == last.id)).scalar_one()
+        if held < BOX_CAPACITY:
+            return last
+    box = ArchiveBox(village_id=village_id, year=year, retention=retention, category=category,
+                     box_number=(last.box_number + 1) if last else 1)
+    session.add(box)
+    session.flush()
+    return box
+
+
+def _box_info(session: Session, box: ArchiveBox, village: str, fonds: str) -> BoxInfo:
+    numbers = list(session.execute(select(FiledPiece.number).where(FiledPiece.box_id == box.id)).scalars())
+    return BoxInfo(
+        id=box.id or 0, village=village, fonds=fonds, year=box.year, retention=Retention(box.retention),
+        category=box.category, box_number=box.box_number,
+        first=format_piece_number(min(numbers)) if numbers else "", last=format_piece_number(max(numbers)) if numbers else "",
+        piece_count=len(numbers), organizer=box.organizer, checker=box.checker, note=box.note,
+        printed_on=box.printed_at.date() if box.printed_at else None,
+    )
+
+
+# --- evidence -----------------------------------------------------------------------------------
+
+
+def _evidence_folder(db: Database) -> Path:
+    return evidence_dir(db.path)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    file_name: str  # as the clerk chose it
+    stored_name: str
+    sha256: str
+    size: int
+
+
+def store_evidence_file(db: Database, source: Path) -> StoredFile:
+    """Check that a file is a photo or scan and copy it beside the database, named by its hash.
+
+    Done before the transaction that records it: a copy left behind by a refused transaction is
+    harmless, since the same content always lands under the same name.
+    """
+    source = Path(source)
+    suffix = source.suffix.lower()
+    if suffix not in EVIDENCE_TYPES:
+        raise ServiceError(f"文件“{source.name}”不是照片或扫描件：只接受 JPG、PNG 或 PDF")
+    try:
+        with open(source, "rb") as handle:
+            head = handle.read(16)
+    except OSError as exc:
+        raise ServiceError(f"文件“{source}”无法读取：{exc.strerror or exc}") from exc
+    if not any(head.startswith(magic) for magic in EVIDENCE_TYPES[suffix]):
+        raise ServiceError(f"文件“{source.name}”的内容不是 {suffix[1:].upper()} 格式，可能已损坏或扩展名不对")
+    digest = file_sha256(source)
+    folder = _evidence_folder(db)
+    folder.mkdir(parents=True, exist_ok=True)
+    stored = folder / f"{digest}{suffix}"
+    if not stored.exists():
+        temporary = stored.with_name(stored.name + ".part")
+        shutil.copyfile(source, temporary)
+        temporary.replace(stored)
+    return StoredFile(source.name, stored.name, digest, stored.stat().st_size)
+
+
+def record_evidence(session: Session, piece_id: int, stored: StoredFile, actor: str) -> None:
+    evidence = Evidence(piece_id=piece_id, file_name=stored.file_name, stored_name=stored.stored_name,
+                        sha256=stored.sha256, size=stored.size, added_by=actor)
+    session.add(evidence)
+    session.flush()
+    audit.record(session, actor, "attach", "evidence", evidence.id,
+                 after={"piece": piece_id, "file": stored.file_name, "sha256": stored.sha256})
+
+
+def attach_evidence(db: Database, piece_id: int, source: Path, actor: str) -> str:
+    """A photo or scan for a filed piece. Returns its hash."""
+    stored = store_evidence_file(db, source)
+    with db.transaction() as session:
+        if session.get(FiledPiece, piece_id) is None:
+            raise NotFound(f"没有第 {piece_id} 号归档文件")
+        record_evidence(session, piece_id, stored, actor)
+    return stored.sha256
+
+
+def check_evidence(db: Database, piece_id: int) -> list[EvidenceCheck]:
+    """Recompute each kept copy's hash: a photo changed or replaced after filing is reported."""
+    folder = _evidence_folder(db)
+    with db.reading() as session:
+        rows = list(session.exec(select(Evidence).where(Evidence.piece_id == piece_id).order_by(Evidence.id)))
+    checks = []
+    for row in rows:
+        path = folder / row.stored_name
+        if not path.exists():
+            state = "文件缺失"
+        elif file_sha256(path) != row.sha256:
+            state = "已被改动"
+        else:
+            state = "完好"
+        checks.append(EvidenceCheck(row.file_name, row.sha256, state))
+    return checks
+
+
+def piece_for_source(db: Database, source_kind: str, source_id: int) -> int | None:
+    with db.reading() as session:
+        return session.execute(
+            select(FiledPiece.id).where(FiledPiece.source_kind == source_kind, FiledPiece.source_id == source_id)
+        ).scalar_one_or_none()
