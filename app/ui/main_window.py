@@ -71,6 +71,7 @@ class MainWindow(QMainWindow):
         self.detail: VillageDetail | None = None
         self.import_wizard = None
         self.bulletin_preview = None
+        self.archive_page = None
         self.choices_loaded = False
         self._summary_task: Task | None = None
         self._summary_for: LedgerFilter | None = None
@@ -163,6 +164,8 @@ class MainWindow(QMainWindow):
                                             "预览、打印本月的惠民惠农补贴资金发放公开表，登记张贴")
         self.refresh_action = self._action("刷新", self.refresh, "F5", "重新读取台账")
         self.add_village_action = self._action("添加村…", self.add_village, None, "添加一个行政村")
+        self.archive_action = self._action("归档…", self.open_archive, None,
+                                           "本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
         self.quit_action = self._action("退出", self.close, "Ctrl+Q")
         toolbar = QToolBar("常用")
         toolbar.setMovable(False)
@@ -178,7 +181,7 @@ class MainWindow(QMainWindow):
         for title, actions in (
             ("文件", (self.import_action, self.bulletin_action, self.export_action, None, self.quit_action)),
             ("台账", (self.add_action, self.edit_action, self.delete_action, None, self.reveal_action, None, self.refresh_action)),
-            ("村", (self.add_village_action,)),
+            ("村", (self.add_village_action, None, self.archive_action)),
         ):
             menu = menus.addMenu(title)
             for action in actions:
@@ -316,6 +319,7 @@ class MainWindow(QMainWindow):
         has_row = self.selected_payout() is not None
         for action in (self.add_action, self.import_action, self.export_action):
             action.setEnabled(has_village)
+        self.archive_action.setEnabled(has_village)
         self.bulletin_action.setEnabled(has_village and self.filter_bar.selected_month() is not None)
         for action in (self.edit_action, self.delete_action, self.reveal_action):
             action.setEnabled(has_row)
@@ -457,6 +461,14 @@ class MainWindow(QMainWindow):
         self.bulletin_preview.finished.connect(lambda *_: self._after_bulletin())
         self.bulletin_preview.open()
         self.bulletin_preview.refresh()  # the clerk came for the sheet: show it without another click
+
+    def open_archive(self) -> None:
+        from app.ui.archive_page import ArchivePage
+
+        if self.filter_bar.village_id() is None:
+            return
+        self.archive_page = ArchivePage(self.db, self.filter_bar.village_name(), self.actor, self)
+        self.archive_page.open()
 
     def _after_bulletin(self) -> None:
         self.bulletin_preview = None
