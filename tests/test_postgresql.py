@@ -82,3 +82,26 @@ def test_import_list_edit_on_postgresql(pg, people, tmp_path: Path):
     delete_payout(pg, payout_id, "测试员")
     with pg.reading() as session:
         assert summarize(session, LedgerFilter()) == (6, 6 * 56050)
+
+
+def test_posting_and_filing_on_postgresql(pg, people, tmp_path: Path):
+    """Issue 5 on the township's server: automatic filing, numbering and the index rows."""
+    from app.services import archive
+    from app.services.bulletin import publish
+
+    initialize(pg, "测试员", "青山镇")
+    add_village(pg, "桃源村", "测试员")
+    archive.configure(pg, "桃源村", "J012", "测试员", default_category="GK")
+    path = write_xlsx(tmp_path / "十月.xlsx", grid(lines_for(people[:3])))
+    import_payouts(pg, ImportRequest(path=path, village="桃源村"), "测试员")
+    publish(pg, "桃源村", dt.date(2026, 10, 1), dt.date(2026, 11, 2), "王文书", "测试员")
+    manual = archive.add_piece(pg, "桃源村", "测试员", title="村民代表会议记录", doc_date=dt.date(2026, 11, 5),
+                               retention="定期30年")
+    archive.void_piece(pg, manual.id, "重复登记", "测试员")
+    again = archive.add_piece(pg, "桃源村", "测试员", title="村民代表会议记录", doc_date=dt.date(2026, 11, 5),
+                              retention="定期30年")
+    _, fonds, rows = archive.index_rows(pg, "桃源村", 2026)
+    assert fonds == "J012" and again.code == "J012-2026-D30-GK-0004"
+    assert [row.code for row in rows] == ["J012-2026-D30-GK-0001", "J012-2026-D30-GK-0002", "J012-2026-D30-GK-0004"]
+    labels = archive.box_labels(pg, "桃源村", 2026, "测试员")
+    assert [(label.first, label.last, label.piece_count) for label in labels] == [("0001", "0004", 3)]
