@@ -220,9 +220,25 @@ chinese_locale() {  # wine maps Windows file names to Linux ones through the loc
     $sudo locale-gen >/dev/null
 }
 
+check_installer() {  # $1 bundle, $2 installer: it carries every file of the bundle, and they run
+    # The installer itself is a 32-bit program, which this 64-bit-only wine cannot start; 7-Zip reads
+    # NSIS archives, so its payload is unpacked and the self-test runs from the unpacked copy.
+    local bundle=$1 setup=$2 unpacked="$WORK/windows/from-installer"
+    rm -rf "$unpacked"
+    7z x -y -o"$unpacked" "$setup" >/dev/null || die "7-Zip cannot read $setup"
+    diff <(cd "$bundle" && find . -type f | sort) \
+         <(cd "$unpacked" && find . -type f ! -name uninstall.exe ! -path './$PLUGINSDIR/*' | sort) \
+        || die "the installer does not carry exactly the bundle's files"
+    [ -f "$unpacked/uninstall.exe" ] || die "the installer writes no uninstaller"
+    local output
+    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$unpacked/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) || true
+    grep -q "自检通过" <<<"$output" || die "the installer's copy fails its self-test:"$'\n'"$output"
+    echo "installer: $(cd "$bundle" && find . -type f | wc -l) files, the same as the bundle; its copy passes the self-test"
+}
+
 build_windows() {
     local dist="$ROOT/dist/windows" started=$SECONDS
-    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip locales
+    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip locales p7zip-full
     chinese_locale
     wine_env
     mkdir -p "$WORK/windows" "$CACHE"
@@ -264,6 +280,7 @@ build_windows() {
         "-DSOURCE_DIR=$bundle" "-DOUT_FILE=$setup" "-DICON=$ROOT/build/icon.ico" \
         "$ROOT/build/installer.nsi"
     [ -f "$setup" ] || die "makensis made no installer"
+    check_installer "$bundle" "$setup"
     say "Windows: bundle $(size_of "$bundle"), installer $(size_of "$setup") ($setup), $((SECONDS - started)) s"
 }
 
