@@ -190,3 +190,15 @@ def test_schema_has_no_sqlite_only_types(db):
         for table in inspector.get_table_names():
             for column in inspector.get_columns(table):
                 assert str(column["type"]).split("(")[0] in portable, (table, column)
+
+
+def test_an_import_leaves_planner_statistics_behind(db, people, tmp_path):
+    """Without statistics SQLite scans every payout in display order for a name search (bench_ledger_view)."""
+    from app.services.importing import ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "十月.xlsx", grid(lines_for(people[:8]))), village=VILLAGE), ACTOR)
+    with db.engine.connect() as connection:
+        stats = dict(connection.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'payout'")).all())
+    assert stats and all(int(stat.split()[0]) == 8 for stat in stats.values())

@@ -171,6 +171,7 @@ def import_payouts(
     if request.dry_run:
         return result
     _write(db, request, tabular, table, village_id, subsidy_ids, people, result, actor, progress, cancelled)
+    db.refresh_statistics()  # a large import changes which index finds a person's rows fastest
     return result
 
 

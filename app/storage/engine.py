@@ -29,6 +29,9 @@ class DatabaseOpenError(RuntimeError):
     pass
 
 
+ANALYSIS_ROWS = 20_000  # rows sampled per index by ANALYZE: enough for the planner to choose well
+
+
 @dataclass
 class Database:
     engine: Engine
@@ -48,6 +51,20 @@ class Database:
     def reading(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def refresh_statistics(self) -> None:
+        """Keep the query planner's statistics current after bulk changes.
+
+        Without them SQLite walks a million payouts in display order to find one person's 20 (800 ms
+        instead of 10 ms). Sampled (analysis_limit): about 20 ms on a million payouts. PostgreSQL's
+        autovacuum keeps its own statistics.
+        """
+        if self.engine.dialect.name != "sqlite":
+            return
+        with self.engine.connect() as connection:
+            connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
+            connection.exec_driver_sql("ANALYZE")
+            connection.commit()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -100,6 +117,7 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
             _quick_check(database.engine, path)
         if migrate:
             _migrate(database, had_data=existed)
+            database.refresh_statistics()
         return database
     except BaseException:
         instance_lock.release(lock_key)
