@@ -202,3 +202,8 @@ def test_an_import_leaves_planner_statistics_behind(db, people, tmp_path):
     with db.engine.connect() as connection:
         stats = dict(connection.execute(text("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'payout'")).all())
     assert stats and all(int(stat.split()[0]) == 8 for stat in stats.values())
+
+
+def test_the_fast_path_knows_the_newest_revision():
+    """engine._migrate skips Alembic when the database is at SCHEMA_HEAD: it must be the real head."""
+    assert migrations.SCHEMA_HEAD == migrations.head_revision()

@@ -6,7 +6,6 @@ import functools
 import re
 import unicodedata
 
-from pypinyin import Style, lazy_pinyin
 
 # Two-character surnames (复姓) whose second character belongs to the surname, not the given name.
 COMPOUND_SURNAMES = frozenset(
@@ -70,6 +69,10 @@ def mask_entirely(name: str) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _initial(char: str) -> str:
+    # Imported on first use: pypinyin loads its phrase dictionary (~0.2 s) on import, and the window
+    # must not wait for it before its first paint.
+    from pypinyin import Style, lazy_pinyin
+
     return lazy_pinyin(char, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))[0].lower()
 
 

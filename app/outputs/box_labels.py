@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
-
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
+from typing import TYPE_CHECKING, Sequence
 
 from app.core.cjk_wrap import tokens
-from app.outputs import pdf_text
-from app.outputs.fonts import chain
 
+if TYPE_CHECKING:
+    from reportlab.pdfgen.canvas import Canvas
+
+# ReportLab is imported when labels are drawn, not when the services that name BoxLabel are loaded:
+# the window's start-up must not pay for it.
+mm = 72 / 25.4
+A4 = (210 * mm, 297 * mm)
 SPINE_WIDTH = 30 * mm  # the common 3 cm box
 SPINE_HEIGHT = 220 * mm
 
@@ -51,6 +52,10 @@ class BoxLabel:
 
 def render_labels(labels: Sequence[BoxLabel], out: Path) -> int:
     """Three pages a box: cover, spine, notes sheet. Returns the page count."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    from app.outputs.fonts import chain
+
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     temporary = out.with_name(out.name + ".part")
@@ -69,7 +74,9 @@ def render_labels(labels: Sequence[BoxLabel], out: Path) -> int:
     return pages
 
 
-def _cover(c: Canvas, label: BoxLabel, body, title) -> None:  # noqa: ANN001 - font chains
+def _cover(c: "Canvas", label: BoxLabel, body, title) -> None:  # noqa: ANN001 - font chains
+    from app.outputs import pdf_text
+
     width, height = A4
     left, box_w, box_h = (width - 150 * mm) / 2, 150 * mm, 210 * mm
     top = height - 35 * mm
@@ -85,7 +92,9 @@ def _cover(c: Canvas, label: BoxLabel, body, title) -> None:  # noqa: ANN001 - f
         y -= 18 * mm
 
 
-def _spine(c: Canvas, label: BoxLabel, body, title) -> None:  # noqa: ANN001
+def _spine(c: "Canvas", label: BoxLabel, body, title) -> None:  # noqa: ANN001
+    from app.outputs import pdf_text
+
     width, height = A4
     left, top = (width - SPINE_WIDTH) / 2, height - (height - SPINE_HEIGHT) / 2
     c.setDash(3, 3)  # the cutting line
@@ -112,7 +121,9 @@ def _spine(c: Canvas, label: BoxLabel, body, title) -> None:  # noqa: ANN001
     pdf_text.draw(c, body, 9, width / 2, (height - SPINE_HEIGHT) / 2 - 8 * mm, "（沿虚线剪下，贴于档案盒盒脊）", "center")
 
 
-def _notes(c: Canvas, label: BoxLabel, body, title) -> None:  # noqa: ANN001
+def _notes(c: "Canvas", label: BoxLabel, body, title) -> None:  # noqa: ANN001
+    from app.outputs import pdf_text
+
     width, height = A4
     left, right, top = 25 * mm, width - 25 * mm, height - 30 * mm
     pdf_text.draw(c, title, 20, width / 2, top, "备　考　表", "center")

@@ -16,6 +16,7 @@ import hashlib
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func
 from sqlmodel import Session, select
@@ -30,14 +31,16 @@ from app.core.archive import (
     format_piece_number,
 )
 from app.core.periods import format_month_zh
-from app.outputs.box_labels import BoxLabel
-from app.outputs.filing_index import IndexRow
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.villages import find_village
 from app.storage.engine import Database
 from app.storage.models import ArchiveBox, ArchiveSettings, Evidence, FiledPiece, ImportBatch, Publication, Village
 from app.storage.paths import evidence_dir
+
+if TYPE_CHECKING:
+    from app.outputs.box_labels import BoxLabel
+    from app.outputs.filing_index import IndexRow
 
 # Convention, not rule: payout papers concern money and are kept 30 years, as village financial
 # vouchers are; a township may file differently by adding pieces by hand.
@@ -280,8 +283,10 @@ def fonds_of(db: Database, village_name: str) -> str:
     return fonds
 
 
-def index_rows(db: Database, village_name: str, year: int, month: int | None = None) -> tuple[str, str, list[IndexRow]]:
+def index_rows(db: Database, village_name: str, year: int, month: int | None = None) -> tuple[str, str, list["IndexRow"]]:
     """(village, 全宗号, rows) of the filing index; refused while the village has no 全宗号."""
+    from app.outputs.filing_index import IndexRow  # with ReportLab: loaded when printing, not at start-up
+
     fonds = fonds_of(db, village_name)
     village, found = pieces(db, village_name, year, month)
     rows = [IndexRow(p.number, p.code, p.doc_number, p.responsible, p.title, p.date, p.pages, p.remark) for p in found]
@@ -327,8 +332,10 @@ def pack_boxes(db: Database, village_name: str, year: int, actor: str, organizer
 
 
 def box_labels(db: Database, village_name: str, year: int, actor: str, organizer: str = "",
-               checker: str = "") -> list[BoxLabel]:
+               checker: str = "") -> list["BoxLabel"]:
     """Pack the year's boxes (pack_boxes) and return what their labels print."""
+    from app.outputs.box_labels import BoxLabel
+
     boxes = pack_boxes(db, village_name, year, actor, organizer, checker)
     return [
         BoxLabel(fonds_name=committee_name(box.village), fonds=box.fonds, year=box.year,

@@ -138,6 +138,9 @@ def _quick_check(engine: Engine, path: Path) -> None:
 
 
 def _migrate(database: Database, had_data: bool) -> None:
+    with database.engine.connect() as connection:
+        if migrations.stored_revision(connection) == migrations.SCHEMA_HEAD:
+            return  # already up to date: the common case, decided without Alembic
     head = migrations.head_revision()
     with database.engine.connect() as connection:
         current = migrations.current_revision(connection)
