@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import archive_commands
 
     archive_commands.register(commands)
+    from app.cli import notice_commands
+
+    notice_commands.register(commands)
     return parser
 
 

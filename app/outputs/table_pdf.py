@@ -45,7 +45,8 @@ class TableDocument:
     subtitle_right: str = ""
     footer_left: str = ""
     footer_right: str = ""  # small type: e.g. the channel, so a stray copy can be recognised
-    closing: list[str] = field(default_factory=list)  # lines under the table on the last page
+    intro: list[str] = field(default_factory=list)  # paragraphs above the table on the first page
+    closing: list[str] = field(default_factory=list)  # paragraphs under the table on the last page
     size: str = "A4"
     orientation: str = "portrait"
     body_size: float = 9.5
@@ -65,7 +66,7 @@ class _Layout:
         self.body: FontChain = chain("body")
         self.title: FontChain = chain("title")
         self.leading = doc.body_size * 1.3
-        usable = self.width - 2 * MARGIN_X
+        usable = self.usable = self.width - 2 * MARGIN_X
         share = sum(c.weight for c in doc.columns)
         self.widths = [usable * c.weight / share for c in doc.columns]
         self.xs = [MARGIN_X]
@@ -87,11 +88,27 @@ class _Layout:
         return [pdf_text.lines(self.title, self.doc.body_size, c.header, w - 2 * PAD)
                 for c, w in zip(self.doc.columns, self.widths)]
 
+    def header_height(self) -> float:
+        return self.row_height(max(len(lines) for lines in self.header_lines())) if self.doc.columns else 0.0
+
+    def paragraph_lines(self, paragraphs: list[str], size: float) -> list[str]:
+        """Paragraphs wrapped to the table's width: a long line must not run off the page."""
+        return [line for text in paragraphs for line in pdf_text.lines(self.body, size, text, self.usable)]
+
+    @property
+    def intro_lines(self) -> list[str]:
+        return self.paragraph_lines(self.doc.intro, self.doc.body_size + 1)
+
+    @property
+    def closing_lines(self) -> list[str]:
+        return self.paragraph_lines(self.doc.closing, self.doc.body_size + 1)
+
     def paginate(self) -> list[list[_Row]]:
-        header = self.row_height(max(len(lines) for lines in self.header_lines()))
-        first_top = self.height - MARGIN_TOP - self.doc.title_size - 26
+        header = self.header_height()
+        intro = len(self.intro_lines) * self.leading * 1.6 + (4 * mm if self.doc.intro else 0)
+        first_top = self.height - MARGIN_TOP - self.doc.title_size - 26 - intro
         later_top = self.height - MARGIN_TOP - 18
-        closing = len(self.doc.closing) * self.leading * 1.6 + (6 * mm if self.doc.closing else 0)
+        closing = len(self.closing_lines) * self.leading * 1.6 + (6 * mm if self.doc.closing else 0)
         pages: list[list[_Row]] = [[]]
         room = first_top - header - MARGIN_BOTTOM
         for row in (self.measure(r) for r in self.doc.rows):
@@ -134,17 +151,21 @@ def _paint(c: Canvas, layout: _Layout, rows: list[_Row], number: int, total: int
         pdf_text.draw(c, layout.body, size, MARGIN_X, y, doc.subtitle_left)
         pdf_text.draw(c, layout.body, size, layout.width - MARGIN_X, y, doc.subtitle_right, "right")
         y -= 6
+        for line in layout.intro_lines:
+            y -= layout.leading * 1.6
+            pdf_text.draw(c, layout.body, size + 1, MARGIN_X, y, line)
+        y -= 4 * mm if doc.intro else 0
     else:
         y -= size
         pdf_text.draw(c, layout.title, size, MARGIN_X, y, doc.title + "（续）")
         y -= 8
-    header = layout.header_lines()
-    y = _paint_row(c, layout, _Row(header, layout.row_height(max(len(h) for h in header))), y, heading=True)
+    if doc.columns and (rows or number == 1):  # a page holding only the closing lines has no empty header
+        y = _paint_row(c, layout, _Row(layout.header_lines(), layout.header_height()), y, heading=True)
     for row in rows:
         y = _paint_row(c, layout, row, y)
     if number == total:
         y -= 6 * mm
-        for line in doc.closing:
+        for line in layout.closing_lines:
             y -= layout.leading * 1.6
             pdf_text.draw(c, layout.body, size + 1, MARGIN_X, y, line)
     foot = MARGIN_BOTTOM - 10 * mm

@@ -240,3 +240,114 @@ class Evidence(SQLModel, table=True):
     size: int = Field(sa_column=Column(BigInteger, nullable=False))
     added_by: str = Field(default="", max_length=60)
     added_at: dt.datetime = Field(default_factory=utcnow)
+
+
+# --- disclosure catalog (村务公开事项目录) and public notices (公示) -----------------------------
+
+
+class CatalogVersion(SQLModel, table=True):
+    """One saved state of a catalog, never changed afterwards: a printed poster names its number.
+
+    village_id NULL is the township's standard set; a village's version holds the standard items it
+    was last given (standard_number) and its own items.
+    """
+
+    __tablename__ = "catalog_version"
+    __table_args__ = (UniqueConstraint("village_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id", index=True)
+    number: int
+    standard_number: int = Field(default=0)
+    note: str = Field(default="", max_length=300)
+    created_by: str = Field(default="", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class CatalogItem(SQLModel, table=True):
+    """One entry of a catalog version, with the elements of domain.md item 4."""
+
+    __tablename__ = "catalog_item"
+    __table_args__ = (UniqueConstraint("version_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="catalog_version.id", index=True)
+    position: int
+    code: str = Field(max_length=8)  # stable across versions; notices refer to it
+    origin: str = Field(default="standard", max_length=10)
+    name: str = Field(max_length=100)
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    basis: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    time_limit: str = Field(default="", max_length=200)
+    responsible: str = Field(default="", max_length=100)
+    channels: str = Field(default="", max_length=200)  # '|'-separated
+    audience: str = Field(default="", max_length=60)
+    manner: str = Field(default="主动公开", max_length=20)
+    rhythm: str = Field(default="as_needed", max_length=16)  # app.core.subsidy_types.Rhythm
+    due_day: int = Field(default=10)
+    phone: str = Field(default="", max_length=40)
+
+
+class Notice(SQLModel, table=True):
+    """A public notice (公示) going through review, the board, expiry and the archive."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    village_id: int = Field(foreign_key="village.id", index=True)
+    subject: str = Field(max_length=200)
+    item_code: str = Field(default="", max_length=8)  # the catalog item it fulfils
+    kind: str = Field(default="一般事项", max_length=40)  # app.core.notices.PERIOD_RULES
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    start_date: dt.date
+    end_date: dt.date
+    place: str = Field(default="", max_length=100)
+    channel: str = Field(default="wall", max_length=16)
+    state: str = Field(default="draft", max_length=24, index=True)  # app.core.notices.State
+    result: str = Field(default="", max_length=300)  # how it ended (无异议 / 异议…)
+    created_by: str = Field(default="", max_length=60)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class NoticeRow(SQLModel, table=True):
+    """A row of a notice's table: copied from a payout or typed in."""
+
+    __tablename__ = "notice_row"
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    position: int
+    name: str = Field(max_length=60)
+    id_number: str = Field(default="", max_length=18)
+    group_name: str = Field(default="", max_length=50)
+    item: str = Field(default="", max_length=100)  # e.g. the subsidy, or 申请面积
+    amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    note: str = Field(default="", max_length=300)
+    sensitive: bool = Field(default=False)
+    cadre_relative: bool = Field(default=False)  # 村干部近亲属: registered (备案) and shown
+    payout_id: int | None = Field(default=None, foreign_key="payout.id")
+
+
+class NoticeStep(SQLModel, table=True):
+    """A signature on the life cycle: who, on which day, and why when it went back to draft."""
+
+    __tablename__ = "notice_step"
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    from_state: str = Field(max_length=24)
+    to_state: str = Field(max_length=24)
+    signed_by: str = Field(max_length=60)
+    signed_on: dt.date
+    meaning: str = Field(default="", max_length=100)
+    reason: str = Field(default="", max_length=500)
+    created_at: dt.datetime = Field(default_factory=utcnow)
+
+
+class NoticeObjection(SQLModel, table=True):
+    """An objection (异议) raised while a notice is up, with its handling and outcome."""
+
+    __tablename__ = "notice_objection"
+    id: int | None = Field(default=None, primary_key=True)
+    notice_id: int = Field(foreign_key="notice.id", index=True)
+    raised_by: str = Field(default="", max_length=60)  # empty: anonymous
+    received_on: dt.date
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    handling: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    outcome: str = Field(default="", max_length=12)  # app.core.notices.Outcome; "" while open
+    handled_by: str = Field(default="", max_length=60)
+    handled_on: dt.date | None = Field(default=None)
