@@ -184,3 +184,19 @@ def test_box_labels_carry_the_spine_fields(configured, tmp_path):
     notes = reader.pages[2].extract_text()
     assert "备" in notes and "王文书" in notes and "李主任" in notes and "本盒共 3 件" in notes
     assert "永久" in reader.pages[3].extract_text()
+
+
+def test_a_notice_is_filed_when_its_period_ends(configured):
+    """Issue 5: a notice becomes a filed piece when it ends, with how it ended."""
+    from tests.test_notices import draft, walk_to_posted
+    from app.services.notices import advance, create_notice
+
+    notice_id = create_notice(configured, draft(), ACTOR)
+    walk_to_posted(configured, notice_id)
+    assert archive.piece_for_source(configured, "notice", notice_id) is None  # still on the board
+    advance(configured, notice_id, "王文书", dt.date(2026, 11, 8), ACTOR)
+    piece_id = archive.piece_for_source(configured, "notice", notice_id)
+    _, found = archive.pieces(configured, VILLAGE, 2026)
+    piece = next(p for p in found if p.id == piece_id)
+    assert piece.title == "2026年11月最低生活保障新增对象公示" and piece.date == "20261108"
+    assert piece.code == "J012-2026-D10-GK-0001" and "公示期满无异议" in piece.remark

@@ -35,7 +35,16 @@ from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.villages import find_village
 from app.storage.engine import Database
-from app.storage.models import ArchiveBox, ArchiveSettings, Evidence, FiledPiece, ImportBatch, Publication, Village
+from app.storage.models import (
+    ArchiveBox,
+    ArchiveSettings,
+    Evidence,
+    FiledPiece,
+    ImportBatch,
+    Notice,
+    Publication,
+    Village,
+)
 from app.storage.paths import evidence_dir
 
 if TYPE_CHECKING:
@@ -45,6 +54,7 @@ if TYPE_CHECKING:
 # Convention, not rule: payout papers concern money and are kept 30 years, as village financial
 # vouchers are; a township may file differently by adding pieces by hand.
 PAYOUT_RETENTION = Retention.YEARS_30
+NOTICE_RETENTION = Retention.YEARS_10
 BOX_CAPACITY = 50  # pieces per box: a 3 cm box holds about fifty short village documents
 EVIDENCE_TYPES = {  # what inspections accept as proof of posting: photos and scans
     ".jpg": (b"\xff\xd8\xff",),
@@ -187,6 +197,15 @@ def file_publication(session: Session, village: Village, publication: Publicatio
         doc_date=publication.posted_on, retention=PAYOUT_RETENTION, pages=pages, period=publication.period,
         remark=f"张贴于村务公开栏，公开时间 {publication.posting_start:%Y.%m.%d}—{publication.posting_end:%Y.%m.%d}",
         source_kind="publication", source_id=publication.id,
+    )
+
+
+def file_notice(session: Session, village: Village, notice: Notice, ended_on: dt.date, actor: str) -> FiledPiece:
+    """A notice whose period has ended, with how it ended (domain.md: the posted copy is filed)."""
+    remark = f"公示 {notice.start_date:%Y.%m.%d}—{notice.end_date:%Y.%m.%d}" + (f"，{notice.result}" if notice.result else "")
+    return file_piece(
+        session, village, actor, title=f"关于{notice.subject}的公示" if not notice.subject.endswith("公示") else notice.subject,
+        doc_date=ended_on, retention=NOTICE_RETENTION, remark=remark, source_kind="notice", source_id=notice.id,
     )
 
 

@@ -18,7 +18,7 @@ from app.core.masking import Channel
 from app.core.notices import NoticeRefused, Outcome, State
 from app.core.workdays import CalendarUnknown, HolidayTable, WorkCalendar
 from app.outputs.notice_pdf import NoticeLine, NoticeSheet, ObjectionLine, Signature
-from app.services import audit
+from app.services import archive, audit
 from app.services.catalog import ensure_village_catalog, latest_version, version_entries
 from app.services.errors import NotFound, ServiceError
 from app.services.ledger import LedgerFilter, fetch_all
@@ -267,6 +267,8 @@ def advance(db: Database, notice_id: int, by: str, on: dt.date, actor: str, expe
                 raise ServiceError("还有未处理完的异议：请先登记处理情况和结果，公示才能结束")
             notice.result = rules.result_text(outcomes)
         _sign(session, notice, target, by, on, meaning, "", actor)
+        if target is State.EXPIRED:
+            archive.file_notice(session, session.get(Village, notice.village_id), notice, on, actor)
         return target
 
 
