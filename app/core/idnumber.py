@@ -52,6 +52,18 @@ def check_character(first17: str) -> str:
 
 def validate(raw: object, today: dt.date | None = None) -> IdCheck:
     """Return the normalized 18-character number, or raise IdNumberError (Chinese message)."""
+    if isinstance(raw, str):
+        # A county file lists one person once per subsidy item: check each number once per file.
+        return _validate_text(raw, today or dt.date.today())
+    return _validate(raw, today)
+
+
+@functools.lru_cache(maxsize=65536)
+def _validate_text(raw: str, today: dt.date) -> IdCheck:
+    return _validate(raw, today)
+
+
+def _validate(raw: object, today: dt.date | None = None) -> IdCheck:
     if raw is None:
         raise IdNumberError("身份证号为空")
     if isinstance(raw, float):
