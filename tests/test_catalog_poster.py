@@ -7,7 +7,6 @@ element), "Masking" (no readable ID number in any output; names masked when it l
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 from pypdf import PdfReader

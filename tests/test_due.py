@@ -87,3 +87,12 @@ def test_excel_and_csv_for_the_quarterly_evaluation(db, people, tmp_path, capsys
     csv_lines = capsys.readouterr().out.splitlines()
     assert csv_lines[0] == "village,code,item,requirement,deadline,posted,status"
     assert any(line.startswith(f"{VILLAGE},S01,村级财务收支,") and line.endswith(",逾期完成") for line in csv_lines)
+
+
+def test_nothing_due_yet_is_not_counted_as_complete():
+    """A village with nothing due yet has no completion rate, not 100%."""
+    from app.services.due import VillageScore
+
+    waiting = VillageScore(village="桃源村", due=2, on_time=0, late=0, missing=0, pending=2)
+    assert waiting.rate is None and waiting.rate_text == "—"
+    assert VillageScore("杏花村", 4, 1, 1, 2, 0).rate_text == "50%"

@@ -316,7 +316,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                             today=args.today or dt.date.today())
     rows = [line.as_dict() for line in report.lines]
     if args.format == "json":
-        scores = [{**score.__dict__, "rate": round(score.rate, 4)} for score in report.scores()]
+        scores = [{**score.__dict__, "rate": None if score.rate is None else round(score.rate, 4)} for score in report.scores()]
         json.dump({"period": report.title, "today": report.today.isoformat(), "items": rows, "villages": scores},
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -333,7 +333,7 @@ def cmd_due(args: argparse.Namespace) -> int:
                   f"\t截止 {row['deadline'] or '—'}\t{row['posted'] or '（无）'}")
         for score in report.scores():
             print(f"{score.village}：应公开 {score.due}，按时 {score.on_time}，逾期完成 {score.late}，"
-                  f"未公开 {score.missing}，未到期 {score.pending}，完成率 {score.rate:.0%}")
+                  f"未公开 {score.missing}，未到期 {score.pending}，完成率 {score.rate_text}")
     if args.xlsx:
         write_due_xlsx(report, args.xlsx)
         print(f"已导出测评表：{args.xlsx}", file=sys.stderr)

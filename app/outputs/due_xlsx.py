@@ -24,7 +24,8 @@ def write_due_xlsx(report, path: Path | str) -> Path:  # noqa: ANN001 - app.serv
     summary.append([f"{report.title}村务公开完成情况（统计日 {report.today.isoformat()}）"])
     summary.append(list(SUMMARY_HEADERS))
     for score in report.scores():
-        summary.append([score.village, score.due, score.on_time, score.late, score.missing, score.pending, score.rate])
+        summary.append([score.village, score.due, score.on_time, score.late, score.missing, score.pending,
+                        "—" if score.rate is None else score.rate])
         summary.cell(row=summary.max_row, column=7).number_format = "0.0%"
     detail = workbook.create_sheet("事项明细")
     detail.append(list(DETAIL_HEADERS))

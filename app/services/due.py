@@ -50,10 +50,15 @@ class VillageScore:
     pending: int
 
     @property
-    def rate(self) -> float:
-        """Completion rate over the items whose deadline has passed or that were done already."""
+    def rate(self) -> float | None:
+        """Completion rate over the items whose deadline has passed or that were done already;
+        None while nothing has come due (a village with nothing due yet has not done 100%)."""
         counted = self.due - self.pending
-        return (self.on_time + self.late) / counted if counted else 1.0
+        return (self.on_time + self.late) / counted if counted else None
+
+    @property
+    def rate_text(self) -> str:
+        return "—" if self.rate is None else f"{self.rate:.0%}"
 
 
 @dataclass(frozen=True)

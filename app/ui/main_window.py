@@ -72,6 +72,8 @@ class MainWindow(QMainWindow):
         self.import_wizard = None
         self.bulletin_preview = None
         self.archive_page = None
+        self.notices_page = None
+        self.due_page = None
         self.choices_loaded = False
         self._summary_task: Task | None = None
         self._summary_for: LedgerFilter | None = None
@@ -166,6 +168,10 @@ class MainWindow(QMainWindow):
         self.add_village_action = self._action("添加村…", self.add_village, None, "添加一个行政村")
         self.archive_action = self._action("归档…", self.open_archive, None,
                                            "本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
+        self.notices_action = self._action("公示…", self.open_notices, None,
+                                           "本村的公示：起草、审核签署、张贴、异议、近亲属备案、打印")
+        self.due_action = self._action("应公开事项…", self.open_due, None,
+                                       "本村或全乡镇各村本月、本季度应公开的事项：按时、逾期、未公开")
         self.quit_action = self._action("退出", self.close, "Ctrl+Q")
         toolbar = QToolBar("常用")
         toolbar.setMovable(False)
@@ -181,7 +187,7 @@ class MainWindow(QMainWindow):
         for title, actions in (
             ("文件", (self.import_action, self.bulletin_action, self.export_action, None, self.quit_action)),
             ("台账", (self.add_action, self.edit_action, self.delete_action, None, self.reveal_action, None, self.refresh_action)),
-            ("村", (self.add_village_action, None, self.archive_action)),
+            ("村", (self.add_village_action, None, self.archive_action, self.notices_action, self.due_action)),
         ):
             menu = menus.addMenu(title)
             for action in actions:
@@ -320,6 +326,8 @@ class MainWindow(QMainWindow):
         for action in (self.add_action, self.import_action, self.export_action):
             action.setEnabled(has_village)
         self.archive_action.setEnabled(has_village)
+        self.notices_action.setEnabled(has_village)
+        self.due_action.setEnabled(bool(self.villages))
         self.bulletin_action.setEnabled(has_village and self.filter_bar.selected_month() is not None)
         for action in (self.edit_action, self.delete_action, self.reveal_action):
             action.setEnabled(has_row)
@@ -469,6 +477,24 @@ class MainWindow(QMainWindow):
             return
         self.archive_page = ArchivePage(self.db, self.filter_bar.village_name(), self.actor, self)
         self.archive_page.open()
+
+    def open_notices(self) -> None:
+        from app.ui.notices_page import NoticesPage
+
+        if self.filter_bar.village_id() is None:
+            return
+        self.notices_page = NoticesPage(self.db, self.filter_bar.village_name(), self.actor, self)
+        self.notices_page.open()
+
+    def open_due(self) -> None:
+        """The selected village, or the township view when none is selected."""
+        from app.ui.due_page import DuePage
+
+        if not self.villages:
+            return
+        village = self.filter_bar.village_name() if self.filter_bar.village_id() is not None else None
+        self.due_page = DuePage(self.db, village, self.actor, self, month=self.filter_bar.selected_month())
+        self.due_page.open()
 
     def _after_bulletin(self) -> None:
         self.bulletin_preview = None

@@ -1,0 +1,417 @@
+"""“公示”: a village's notices through review to the board and the archive; objections, 备案, printing.
+
+Thin: every read and write is a service call (app.services.notices, mirroring `cunwu notice …`);
+the notice sheet is rendered off the GUI thread. The services refuse what the rules forbid
+(posting unreviewed, ending with an open objection, too short a period): the page only shows why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.masking import Channel, PersonFields, policy_for
+from app.core.money import format_yuan
+from app.core.notices import CADRE_RELATIVE_REMARK, FORWARD, RETURNABLE, Outcome, State
+from app.services import notices
+from app.services.catalog import village_catalog
+from app.services.errors import ServiceError
+from app.services.subsidies import list_subsidies
+from app.storage.engine import Database
+from app.ui import messages
+from app.ui.background import TaskRunner
+from app.ui.notice_dialogs import (
+    HandlingDialog,
+    NoticeForm,
+    ObjectionDialog,
+    PayoutsDialog,
+    SignDialog,
+)
+from app.ui.table_helpers import (
+    ask_choice,
+    ask_text,
+    fill_rows,
+    read_only_table,
+    selected_index,
+)
+
+NOTICE_HEADERS = ("编号", "标题", "公开事项", "类别", "公示期", "状态", "附表", "未处理异议")
+ROW_HEADERS = ("行号", "姓名", "身份证号", "组", "项目", "金额（元）", "备注")
+STEP_HEADERS = ("签署", "签名人", "日期", "退回原因")
+OBJECTION_HEADERS = ("提出人", "收到日期", "异议内容", "处理情况", "结果", "处理人")
+# The button names the step it signs, so the clerk sees what the signature means before clicking.
+STEP_BUTTONS = {State.DRAFT: "提交审核…", State.COMMITTEE_REVIEW: "村委会审核同意…",
+                State.SUPERVISION_REVIEW: "监委会审核同意并张贴…", State.POSTED: "公示期满…", State.EXPIRED: "归档…"}
+PRINT_CHANNELS = {
+    f"{Channel.WALL.label}（张贴用：姓名完整，身份证号遮掩）": Channel.WALL,
+    f"{Channel.ONLINE.label}（上网、发群：姓名也遮掩）": Channel.ONLINE,
+}
+SCREEN_POLICY = policy_for(Channel.WALL)  # the screen is read inside the village office
+
+
+class NoticesPage(QDialog):
+    def __init__(self, db: Database, village: str, actor: str, parent: QWidget | None = None,
+                 item_code: str | None = None, today: dt.date | None = None) -> None:
+        super().__init__(parent)
+        self.db, self.village, self.actor = db, village, actor
+        self.today = today or dt.date.today()
+        self.runner = TaskRunner(self)
+        self.rows: list[notices.NoticeSummary] = []
+        self.detail: notices.NoticeDetail | None = None
+        self.setWindowTitle(f"公示 — {village}")
+        self.resize(1180, 720)
+        self.entries = village_catalog(db, village, actor).entries
+        self.item_names = {e.code: e.name for e in self.entries}
+
+        self.state_filter = QComboBox()
+        self.state_filter.addItem("全部", None)
+        for state in State:
+            self.state_filter.addItem(state.label, state.value)  # Qt hands a str enum back as a plain str
+        self.item_filter = QComboBox()
+        self.item_filter.addItem("全部事项", None)
+        for entry in self.entries:
+            self.item_filter.addItem(f"{entry.code} {entry.name}", entry.code)
+        if item_code is not None and self.item_filter.findData(item_code) >= 0:
+            self.item_filter.setCurrentIndex(self.item_filter.findData(item_code))
+        top = QHBoxLayout()
+        for widget in (QLabel("状态："), self.state_filter, QLabel("公开事项："), self.item_filter):
+            top.addWidget(widget)
+        top.addStretch(1)
+
+        self.table = read_only_table(NOTICE_HEADERS, stretch=1)
+        self.summary = QLabel()
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.row_table = read_only_table(ROW_HEADERS, stretch=6)
+        self.step_table = read_only_table(STEP_HEADERS, stretch=3)
+        self.objection_table = read_only_table(OBJECTION_HEADERS, stretch=2)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.row_table, "附表")
+        self.tabs.addTab(self.step_table, "签署记录")
+        self.tabs.addTab(self.objection_table, "异议")
+        lower = QWidget()
+        lower_layout = QVBoxLayout(lower)
+        lower_layout.setContentsMargins(0, 0, 0, 0)
+        lower_layout.addWidget(self.summary)
+        lower_layout.addWidget(self.tabs, 1)
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(lower)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+
+        self.new_button = QPushButton("起草公示…")
+        self.payouts_button = QPushButton("附上发放记录…")
+        self.advance_button = QPushButton("签署下一步…")
+        self.post_button = QPushButton("张贴公示…")
+        self.return_button = QPushButton("退回草稿…")
+        self.objection_button = QPushButton("登记异议…")
+        self.handle_button = QPushButton("登记异议处理…")
+        self.relative_button = QPushButton("登记村干部近亲属…")
+        self.print_button = QPushButton("打印公示…")
+        steps = QHBoxLayout()
+        for button in (self.new_button, self.payouts_button, None, self.advance_button, self.post_button,
+                       self.return_button):
+            if button is None:
+                steps.addSpacing(24)
+            else:
+                steps.addWidget(button)
+        steps.addStretch(1)
+        others = QHBoxLayout()
+        for button in (self.objection_button, self.handle_button, self.relative_button):
+            others.addWidget(button)
+        others.addStretch(1)
+        others.addWidget(self.print_button)
+        self.status = QLabel()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+        layout.addLayout(steps)
+        layout.addLayout(others)
+        layout.addWidget(self.status)
+
+        self.state_filter.currentIndexChanged.connect(lambda *_: self.reload())
+        self.item_filter.currentIndexChanged.connect(lambda *_: self.reload())
+        self.table.itemSelectionChanged.connect(self._show_detail)
+        self.row_table.itemSelectionChanged.connect(self._update_buttons)
+        self.objection_table.itemSelectionChanged.connect(self._update_buttons)
+        self.new_button.clicked.connect(self.new_notice)
+        self.payouts_button.clicked.connect(self.add_payouts)
+        self.advance_button.clicked.connect(self.advance)
+        self.post_button.clicked.connect(self.post)
+        self.return_button.clicked.connect(self.return_to_draft)
+        self.objection_button.clicked.connect(self.raise_objection)
+        self.handle_button.clicked.connect(self.handle_objection)
+        self.relative_button.clicked.connect(self.mark_relative)
+        self.print_button.clicked.connect(self.print_notice)
+        self.reload()
+
+    # --- reading ---------------------------------------------------------------------------
+    def reload(self, select_id: int | None = None) -> None:
+        keep = select_id if select_id is not None else (self.selected().id if self.selected() else None)
+        item = self.item_filter.currentData()
+        state = State(self.state_filter.currentData()) if self.state_filter.currentData() else None
+        self.rows = [n for n in notices.list_notices(self.db, self.village, state)
+                     if item is None or n.item_code == item]
+        fill_rows(self.table, [
+            (str(n.id), n.subject, f"{n.item_code} {self.item_names.get(n.item_code, '')}".strip(), n.kind,
+             f"{n.start.isoformat()} 至 {n.end.isoformat()}", n.state.label, f"{n.rows} 行" if n.rows else "",
+             f"{n.open_objections} 件" if n.open_objections else "")
+            for n in self.rows
+        ])
+        self.status.setText(f"共 {len(self.rows)} 份公示")
+        position = next((i for i, n in enumerate(self.rows) if n.id == keep), None)
+        if position is not None:
+            self.table.selectRow(position)
+        self._show_detail()
+
+    def selected(self) -> notices.NoticeSummary | None:
+        index = selected_index(self.table)
+        return self.rows[index] if index is not None and index < len(self.rows) else None
+
+    def _show_detail(self) -> None:
+        chosen = self.selected()
+        self.detail = notices.notice_detail(self.db, chosen.id) if chosen else None
+        detail = self.detail
+        if detail is None:
+            self.summary.setText("选中一份公示，查看附表、签署记录和异议。")
+            for table in (self.row_table, self.step_table, self.objection_table):
+                table.setRowCount(0)
+            self._update_buttons()
+            return
+        notice = detail.notice
+        parts = [(f"第 {notice.id} 号　{detail.item_name}　张贴地点：{notice.place}　"
+                  f"发布范围：{Channel(notice.channel).label}　状态：{detail.state.label}")]
+        if notice.body:
+            parts.append(f"正文：{notice.body}")
+        if notice.result:
+            parts.append(f"公示结果：{notice.result}")
+        self.summary.setText("\n".join(parts))
+        fill_rows(self.row_table, [self._row_values(r) for r in detail.rows])
+        fill_rows(self.step_table, [
+            (s.meaning or State(s.to_state).label, s.signed_by, s.signed_on.isoformat(), s.reason)
+            for s in detail.steps
+        ])
+        fill_rows(self.objection_table, [
+            (o.raised_by or "匿名", o.received_on.isoformat(), o.content, o.handling, Outcome(o.outcome).label,
+             o.handled_by)
+            for o in detail.objections
+        ])
+        self._update_buttons()
+
+    @staticmethod
+    def _row_values(row) -> tuple[str, ...]:
+        shown = SCREEN_POLICY.apply(PersonFields(row.name, row.id_number, group=row.group_name, note=row.note),
+                                    row.sensitive)
+        note = "；".join(p for p in (CADRE_RELATIVE_REMARK if row.cadre_relative else "", shown.note) if p)
+        amount = format_yuan(row.amount_fen, thousands=True) if row.amount_fen is not None else ""
+        return (str(row.position), shown.name, shown.id_number, shown.group, row.item, amount, note)
+
+    def _update_buttons(self) -> None:
+        state = self.detail.state if self.detail else None
+        draft = state is State.DRAFT
+        self.advance_button.setText(STEP_BUTTONS.get(state, "签署下一步…") if state else "签署下一步…")
+        self.advance_button.setEnabled(state in FORWARD)
+        # 张贴 stays clickable on any unposted notice: the refusal says which review is missing.
+        for button, on in ((self.payouts_button, draft), (self.post_button, state in FORWARD and state is not None
+                                                          and state not in (State.POSTED, State.EXPIRED)),
+                           (self.return_button, state in RETURNABLE), (self.objection_button, state is State.POSTED),
+                           (self.handle_button, self._chosen_objection() is not None),
+                           (self.relative_button, draft and selected_index(self.row_table) is not None),
+                           (self.print_button, state is not None)):
+            button.setEnabled(on)
+
+    def _chosen_objection(self):
+        """The selected objection, or the only open one when none is selected."""
+        if self.detail is None:
+            return None
+        index = selected_index(self.objection_table)
+        if index is not None and index < len(self.detail.objections):
+            return self.detail.objections[index]
+        still_open = [o for o in self.detail.objections if o.outcome == Outcome.OPEN.value]
+        return still_open[0] if len(still_open) == 1 else None
+
+    def _run(self, call: Callable[[], object], success: str, keep: int | None = None) -> bool:
+        try:
+            call()
+        except ServiceError as error:
+            messages.refuse(self, "没有完成", error.message, error.problems)
+            self.reload()
+            return False
+        self.reload(select_id=keep)
+        self.status.setText(success)
+        return True
+
+    # --- drafting --------------------------------------------------------------------------
+    def new_notice(self) -> None:
+        form = NoticeForm(self.entries, [s.name for s in list_subsidies(self.db)], self.today,
+                          self.item_filter.currentData(), self)
+        if not form.exec():
+            return
+        month = form.payout_month()
+        body = form.body.toPlainText()
+        draft = notices.NoticeDraft(
+            village=self.village, subject=form.subject.text(), item_code=form.item.currentData() or "",
+            kind=form.kind.currentData(), start=form.start.day(), end=form.end.day(), place=form.place.text(),
+            # As `cunwu notice add --payouts`: the rows come in a second step, so the body may wait for them.
+            body=body if body.strip() or month is None else "（见附表）", channel=form.channel.currentData(),
+        )
+        try:
+            notice_id = notices.create_notice(self.db, draft, self.actor)
+        except ServiceError as error:
+            messages.refuse(self, "没有起草", error.message, error.problems)
+            return
+        self.reload(select_id=notice_id)
+        self.status.setText(f"已起草第 {notice_id} 号公示（草稿）")
+        if month is not None:
+            self._add_rows(notice_id, month, form.subsidy.currentData())
+
+    def add_payouts(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = PayoutsDialog([s.name for s in list_subsidies(self.db)], self.today, self)
+        if dialog.exec():
+            self._add_rows(chosen.id, dialog.payouts.month.month(), dialog.payouts.subsidy.currentData())
+
+    def _add_rows(self, notice_id: int, month: dt.date, subsidy: str | None) -> None:
+        try:
+            added = notices.add_payout_rows(self.db, notice_id, month, self.actor, subsidy)
+        except ServiceError as error:
+            messages.refuse(self, "附表没有加入", error.message, error.problems)
+            return
+        self.reload(select_id=notice_id)
+        self.status.setText(f"第 {notice_id} 号公示附表加入 {added} 行")
+
+    def mark_relative(self) -> None:
+        chosen, index = self.selected(), selected_index(self.row_table)
+        if chosen is None or self.detail is None or index is None:
+            return
+        row = self.detail.rows[index]
+        relation = ask_text(self, "登记村干部近亲属", f"第 {row.position} 行 {row.name} 与哪位村干部是什么关系？"
+                            "（如：村主任张某之弟）", "登记备案")
+        if relation is not None:
+            self._run(lambda: notices.mark_cadre_relative(self.db, chosen.id, row.position, relation, self.actor),
+                      f"第 {row.position} 行已登记为村干部近亲属（备案）", chosen.id)
+
+    # --- the life cycle --------------------------------------------------------------------
+    def _sign(self, expect: State | None) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        if chosen.state in FORWARD:
+            _, meaning = FORWARD[chosen.state]
+            prompt = f"第 {chosen.id} 号公示“{chosen.subject}”\n现为“{chosen.state.label}”，本次签署：{meaning}。"
+        else:
+            prompt = f"第 {chosen.id} 号公示现为“{chosen.state.label}”。"
+        accept = "签署并张贴" if expect is State.POSTED else "签署"
+        dialog = SignDialog("张贴公示" if expect is State.POSTED else "签署", prompt, accept, self.today, parent=self)
+        if not dialog.exec():
+            return
+        by, on = dialog.signer.text(), dialog.date.day()
+        self._run(lambda: notices.advance(self.db, chosen.id, by, on, self.actor, expect=expect),
+                  f"第 {chosen.id} 号公示已签署（{by.strip()}，{on.isoformat()}）", chosen.id)
+
+    def advance(self) -> None:
+        self._sign(None)
+
+    def post(self) -> None:
+        """The clerk with the paper in hand: posting is refused unless both reviews are signed."""
+        self._sign(State.POSTED)
+
+    def return_to_draft(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = SignDialog("退回草稿", f"第 {chosen.id} 号公示“{chosen.subject}”退回草稿后要重新审核。",
+                            "退回", self.today, ask_reason=True, parent=self)
+        if dialog.exec():
+            by, on, reason = dialog.signer.text(), dialog.date.day(), dialog.reason.text()
+            self._run(lambda: notices.return_to_draft(self.db, chosen.id, by, on, reason, self.actor),
+                      f"第 {chosen.id} 号公示已退回草稿", chosen.id)
+
+    # --- objections ------------------------------------------------------------------------
+    def raise_objection(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = ObjectionDialog(self.today, self)
+        if dialog.exec():
+            raised_by, on, content = dialog.raised_by.text(), dialog.date.day(), dialog.content.toPlainText()
+            self._run(lambda: notices.raise_objection(self.db, chosen.id, raised_by, on, content, self.actor),
+                      "已登记异议；处理后请登记处理结果", chosen.id)
+        self.tabs.setCurrentWidget(self.objection_table)
+
+    def handle_objection(self) -> None:
+        chosen, objection = self.selected(), self._chosen_objection()
+        if chosen is None or objection is None:
+            return
+        dialog = HandlingDialog(f"{objection.raised_by or '匿名'}：{objection.content}", self.today, self)
+        if dialog.exec():
+            handling, outcome = dialog.handling.toPlainText(), dialog.outcome.currentData()
+            by, on = dialog.by.text(), dialog.date.day()
+            self._run(lambda: notices.handle_objection(self.db, objection.id, handling, outcome, by, on, self.actor),
+                      f"已登记异议处理结果：{outcome}", chosen.id)
+
+    # --- printing --------------------------------------------------------------------------
+    def print_notice(self) -> None:
+        chosen = self.selected()
+        if chosen is None:
+            return
+        picked = ask_choice(self, "打印公示", "公示给谁看？个人信息按所选范围遮掩：", "下一步", list(PRINT_CHANNELS))
+        if picked is None or picked not in PRINT_CHANNELS:
+            return
+        channel = PRINT_CHANNELS[picked]
+        suffix = "" if channel is Channel.WALL else "（对外发布）"
+        path, _ = QFileDialog.getSaveFileName(self, "保存公示", f"{chosen.subject}{suffix}.pdf", "PDF 文件 (*.pdf)")
+        if not path:
+            return
+        out = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        db, notice_id = self.db, chosen.id
+
+        def work(task):
+            from app.outputs.notice_pdf import render_notice
+
+            sheet = notices.notice_sheet(db, notice_id)
+            pages = render_notice(sheet, out, channel)
+            warning = "" if sheet.reviewed else "（尚未审核，仅供审核用，不得张贴）"
+            return f"已保存公示（{pages} 页）{warning}：{out}"
+
+        self.print_button.setEnabled(False)
+        self.status.setText("正在生成……")
+
+        def done(sentence: str) -> None:
+            self._update_buttons()
+            self.status.setText(sentence)
+
+        def failed(error: BaseException) -> None:
+            self._update_buttons()
+            self.status.setText("")
+            if isinstance(error, ServiceError):
+                messages.refuse(self, "没有生成", error.message, error.problems)
+            elif isinstance(error, OSError):
+                messages.warn(self, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
+            else:
+                messages.warn(self, "没有生成", f"生成时出错：{error}")
+
+        self.runner.start(work, on_success=done, on_failure=failed, lane="print")
+
+    def done(self, result: int) -> None:
+        self.runner.shutdown()
+        super().done(result)
