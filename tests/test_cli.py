@@ -107,3 +107,15 @@ def test_console_script_and_env_variable(tmp_path):
     assert (tmp_path / "环境.sqlite3").exists()
     result = subprocess.run(["cunwu", "village", "list"], env=env, capture_output=True, text=True)
     assert result.stdout.count("村") >= 3
+
+
+def test_demo_has_a_year_of_postings_filed_and_a_notice_on_the_board(cli):
+    import datetime as dt
+
+    code, out, err = cli("init", "--demo")
+    assert code == 0, err
+    assert "33 张已张贴的公开表" in out
+    code, out, _ = cli("notice", "list", "--village", "桃源村", "--state", "公示中")
+    assert code == 0 and out.count("公示中") == 1
+    code, out, _ = cli("archive", "list", "--village", "杏花村", "--year", str(dt.date.today().year))
+    assert code == 0 and "J002-" in out and "惠民惠农补贴资金发放公开表" in out

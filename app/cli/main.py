@@ -161,7 +161,7 @@ def _actor() -> str:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from app.services.demo import seed_demo
+    from app.services.demo import seed_demo, seed_demo_history
     from app.services.setup import initialize
     from app.services.villages import list_villages
 
@@ -177,7 +177,8 @@ def cmd_init(args: argparse.Namespace) -> int:
                 print("数据库中已有村的数据，没有再写入演示数据")
             else:
                 count = seed_demo(database, _actor())
-                print(f"已写入演示数据：3 个村，{count} 条发放记录")
+                posted = seed_demo_history(database, _actor())
+                print(f"已写入演示数据：3 个村，{count} 条发放记录，{posted} 张已张贴的公开表（已归档），1 份公示")
     return EXIT_OK
 
 

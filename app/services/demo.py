@@ -131,3 +131,33 @@ def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, i
             add(person_id, subsidy, period, rng.randrange(5000, 150000, 50), "yearly")
     session.execute(insert(Payout.__table__), rows)
     return len(rows)
+
+
+def seed_demo_history(db: Database, actor: str, today: dt.date | None = None) -> int:
+    """What a village's year leaves behind, so every page of the demo has something to show: the
+    catalogs, filing settings, every month's sheet but the last posted (and so filed), and one notice
+    on the board. Each through its own service call, as a clerk would. Returns the sheets posted."""
+    from app.services import archive
+    from app.services.bulletin import publish
+    from app.services.catalog import seed_catalogs
+    from app.services.notices import NoticeDraft, add_payout_rows, advance, create_notice
+
+    months = demo_months(today or dt.date.today())
+    seed_catalogs(db, actor)
+    posted = 0
+    for number, (village, _code) in enumerate(DEMO_VILLAGES, start=1):
+        archive.configure(db, village, f"J{number:03d}", actor, default_category="GK")
+        for month in months[:-1]:  # the newest month is left open for the clerk to try things on
+            posted_on = add_months(month, 1).replace(day=2)
+            publish(db, village, month, posted_on, "王文书", actor)
+            posted += 1
+    start = add_months(months[-1], 1).replace(day=2)
+    notice_id = create_notice(db, NoticeDraft(
+        village=DEMO_VILLAGES[0][0], subject=f"{months[-1].year}年{months[-1].month}月最低生活保障对象公示",
+        item_code="S03", kind="最低生活保障", start=start, end=start + dt.timedelta(days=9),
+        place="村委会公开栏", body="经本人申请、村民委员会入户调查和民主评议，以下家庭享受最低生活保障，现予公示。"
+        "如有异议，请在公示期内向村务监督委员会反映。", rows=()), actor)
+    add_payout_rows(db, notice_id, months[-1], actor, subsidy="最低生活保障金")
+    for signer in ("王文书", "张主任", "赵监委"):
+        advance(db, notice_id, signer, start, actor)
+    return posted
