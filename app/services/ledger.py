@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 
 from sqlalchemy import Select, func, or_, select
 from sqlmodel import Session
 
 from app.core.ledger_record import LedgerRecord
+from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
 from app.storage.models import Payout, Person, SubsidyType, VillagerGroup
 
 _payout = Payout.__table__
 _person = Person.__table__
 _subsidy = SubsidyType.__table__
 _group = VillagerGroup.__table__
-
-
-@dataclass(frozen=True)
-class LedgerFilter:
-    village_id: int | None = None
-    period: dt.date | None = None
-    text: str = ""  # part of a name, or pinyin initials ("zs" finds 张三)
-    subsidy_type_id: int | None = None
-    group_id: int | None = None
 
 
 SORT_COLUMNS = {
@@ -37,7 +28,6 @@ SORT_COLUMNS = {
     "standard": _payout.c.standard,
     "note": _payout.c.note,
 }
-DEFAULT_SORT = "period"
 
 _COLUMNS = (
     _payout.c.id,

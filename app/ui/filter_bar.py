@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSizePolicy, QWidget
 
 from app.core.periods import format_month_zh
-from app.services.ledger import LedgerFilter
-from app.services.subsidies import SubsidyInfo
-from app.ui.ledger_choices import VillageDetail
+from app.services.ledger_filter import LedgerFilter
+
+if TYPE_CHECKING:
+    from app.services.subsidies import SubsidyInfo
+    from app.ui.ledger_choices import VillageDetail
 
 ALL_MONTHS = "全部月份"
 ALL_SUBSIDIES = "全部补贴项目"

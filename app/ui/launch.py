@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Sequence
+from typing import Callable, Sequence
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication, QWidget
 
 from app import APP_NAME, APP_TITLE
 from app.ui import messages
@@ -46,37 +46,65 @@ def _open_errors() -> tuple[type[BaseException], ...]:
     return (DatabaseInUse, DatabaseFromNewerVersion, DatabaseCorrupt, DatabaseOpenError)
 
 
+class _AfterFirstPaint(QObject):
+    """Runs a callback once, right after the window's first paint has been handled."""
+
+    def __init__(self, window: QWidget, callback: Callable[[], None]) -> None:
+        super().__init__(window)
+        self._callback = callback
+        window.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._callback)
+        return False
+
+
 def run_gui(db: str | None) -> int:
-    """Open the database and the main window; 1 when the database cannot be opened."""
+    """Show the window, then open the database into it; 1 when the database cannot be opened.
+
+    The window is drawn before the database layer (SQLAlchemy, SQLModel, the migrations) is even
+    imported: on an old office PC that is most of a second the clerk would otherwise stare at nothing.
+    """
     app = _application()
-    from app.services.setup import initialize
-    from app.services.subsidies import list_subsidies
-    from app.storage.engine import open_database
+    from app.ui.main_window import MainWindow
 
-    try:
-        database = open_database(db)
-    except _open_errors() as error:
-        messages.refuse(None, f"{APP_TITLE}：无法打开数据库", str(error))
-        return EXIT_REFUSED
-    window = None
-    try:
+    window = MainWindow(None)
+    opened: list = []
+
+    def open_into_window() -> None:
         from app.services.audit import default_actor
-        from app.ui.main_window import MainWindow
+        from app.services.setup import initialize
+        from app.services.subsidies import list_subsidies
+        from app.storage import engine
 
+        try:
+            database = engine.open_database(db)
+        except _open_errors() as error:
+            window.hide()  # not close(): closing the last window would queue a second quit
+            messages.refuse(None, f"{APP_TITLE}：无法打开数据库", str(error))
+            app.exit(EXIT_REFUSED)
+            return
+        opened.append(database)
         actor = default_actor()
         if not list_subsidies(database):
             initialize(database, actor)  # a new, empty database: seed the subsidy types once
-        window = MainWindow(database, actor)
-        window.show()
+        window.attach(database, actor)
         for warning in database.warnings:
             messages.warn(window, "提示", warning)
         if database.backup_path:
             messages.inform(window, "数据库已升级", f"升级前的数据库已备份到：\n{database.backup_path}")
+
+    _AfterFirstPaint(window, open_into_window)
+    window.show()
+    try:
         return app.exec()
     finally:
-        if window is not None:
-            window.shutdown()
-        database.close()
+        window.shutdown()
+        window.deleteLater()
+        for database in opened:
+            database.close()
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from app.services import villages as village_service
-from app.services.ledger import months_with_payouts
-from app.services.subsidies import SubsidyInfo, list_subsidies
-from app.storage.engine import Database
+if TYPE_CHECKING:
+    from app.services.subsidies import SubsidyInfo
+    from app.storage.engine import Database
+
+# The services (and SQLAlchemy under them) are imported by the worker that first loads the choices,
+# never on the way to the window's first paint.
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,8 @@ class LedgerChoices:
 
 
 def load_choices(db: Database, preferred_village: int | None = None) -> LedgerChoices:
+    from app.services.subsidies import list_subsidies
+
     villages = _village_choices(db)
     subsidies = list_subsidies(db)
     ids = [village_id for village_id, _ in villages]
@@ -44,6 +49,9 @@ def load_choices(db: Database, preferred_village: int | None = None) -> LedgerCh
 
 
 def load_village_detail(db: Database, village_id: int) -> VillageDetail:
+    from app.services import villages as village_service
+    from app.services.ledger import months_with_payouts
+
     with db.reading() as session:
         months = months_with_payouts(session, village_id)
     names = village_service.group_names(db, village_id)
@@ -51,6 +59,8 @@ def load_village_detail(db: Database, village_id: int) -> VillageDetail:
 
 
 def _village_choices(db: Database) -> list[tuple[int, str]]:
+    from app.services import villages as village_service
+
     light = getattr(village_service, "village_choices", None)
     if light is not None:
         return [(int(village_id), str(name)) for village_id, name in light(db)]
@@ -64,6 +74,8 @@ def _group_ids(db: Database, village_id: int, names: list[str]) -> list[tuple[in
     the ids are looked up with `ensure_group` inside a reading session that is never committed:
     the names were just listed, so it only reads.
     """
+    from app.services import villages as village_service
+
     listing = getattr(village_service, "list_groups", None)
     if listing is not None:
         return [(int(group_id), str(name)) for group_id, name in listing(db, village_id)]

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from app.core.masking import Channel, MaskPolicy, policy_for
 from app.outputs.masked_rows import HEADERS, DisplayRow, mask_record
-from app.services.ledger import DEFAULT_SORT, LedgerFilter, fetch_page
-from app.storage.engine import Database
+from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
 from app.ui.background import Task, TaskRunner
+
+if TYPE_CHECKING:
+    from app.storage.engine import Database
 
 PAGE_SIZE = 500
 COLUMNS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "standard", "note")
@@ -40,6 +42,8 @@ class Query:
 
 def load_page(db: Database, query: Query, offset: int, policy: MaskPolicy) -> list[tuple[int, DisplayRow]]:
     """Worker side: one page, masked before it ever reaches the GUI thread."""
+    from app.services.ledger import fetch_page  # SQLAlchemy: in the worker, after the first paint
+
     with db.reading() as session:
         records = fetch_page(session, query.filter, offset, PAGE_SIZE, query.sort, query.descending)
     return [(record.payout_id, mask_record(record, policy)) for record in records]
@@ -50,7 +54,7 @@ class LedgerTableModel(QAbstractTableModel):
     load_failed = Signal(str)
     loading_changed = Signal(bool)
 
-    def __init__(self, db: Database, runner: TaskRunner, parent: Any = None) -> None:
+    def __init__(self, db: Database | None, runner: TaskRunner, parent: Any = None) -> None:
         super().__init__(parent)
         self._db = db
         self._runner = runner
@@ -68,6 +72,10 @@ class LedgerTableModel(QAbstractTableModel):
     @property
     def query(self) -> Query | None:
         return self._query
+
+    def attach(self, db: Database) -> None:
+        """The database, once the window that was shown before it opened has it."""
+        self._db = db
 
     def set_filter(self, flt: LedgerFilter | None) -> None:
         """None shows nothing (no village yet)."""

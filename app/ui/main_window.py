@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -27,19 +28,18 @@ from PySide6.QtWidgets import (
 
 from app import APP_TITLE
 from app.core.money import format_yuan
-from app.services.audit import default_actor
 from app.services.errors import ServiceError
-from app.services.ledger import LedgerFilter, summarize
-from app.services.payouts import delete_payout, load_record, reveal_id_number
-from app.services.subsidies import SubsidyInfo
-from app.services.villages import add_village
-from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.filter_bar import FilterBar
 from app.ui.ledger_choices import LedgerChoices, VillageDetail, load_choices, load_village_detail
+
+if TYPE_CHECKING:
+    from app.services.ledger_filter import LedgerFilter
+    from app.ui.payout_dialog import EntryContext
+    from app.services.subsidies import SubsidyInfo
+    from app.storage.engine import Database
 from app.ui.ledger_model import COLUMNS, SCREEN_CHANNEL, LedgerTableModel
-from app.ui.payout_dialog import EntryContext, PayoutDialog
 
 SUMMARY_DELAY_MS = 250  # a count over 900,000 rows is not worth running for every keystroke
 _WIDTH_SAMPLES = {
@@ -56,15 +56,19 @@ NO_VILLAGE_HINT = "还没有添加任何村：请点“村 → 添加村…”�
 
 
 def _summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
+    from app.services.ledger import summarize
+
     with db.reading() as session:
         return summarize(session, flt)
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, actor: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database | None, actor: str | None = None, parent: QWidget | None = None) -> None:
+        """Without a database the window shows at once, empty, and `attach` fills it: the start-up
+        path (app.ui.launch) paints the window before the database layer is imported."""
         super().__init__(parent)
         self.db = db
-        self.actor = actor or default_actor()
+        self.actor = actor or ""
         self.runner = TaskRunner(self)
         self.subsidies: list[SubsidyInfo] = []
         self.villages: list[tuple[int, str]] = []
@@ -103,6 +107,19 @@ class MainWindow(QMainWindow):
         self.model.modelReset.connect(self._update_actions)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self.resize(1200, 720)
+        if db is None:
+            self.statusBar().showMessage("正在打开数据库…")
+            self._update_actions()
+        else:
+            self.attach(db, actor)
+
+    def attach(self, db: Database, actor: str | None = None) -> None:
+        from app.services.audit import default_actor
+
+        self.db = db
+        self.actor = actor or self.actor or default_actor()
+        self.model.attach(db)
+        self.statusBar().clearMessage()
         self._update_actions()
         self.load_choices()
 
@@ -331,6 +348,8 @@ class MainWindow(QMainWindow):
         self.bulletin_action.setEnabled(has_village and self.filter_bar.selected_month() is not None)
         for action in (self.edit_action, self.delete_action, self.reveal_action):
             action.setEnabled(has_row)
+        for action in (self.add_village_action, self.refresh_action):
+            action.setEnabled(self.db is not None)  # nothing to act on until the database is open
 
     # --- actions -----------------------------------------------------------------------------
     def entry_context(self) -> EntryContext | None:
@@ -338,6 +357,8 @@ class MainWindow(QMainWindow):
         if village_id is None:
             return None
         month = self.filter_bar.selected_month() or dt.date.today().replace(day=1)
+        from app.ui.payout_dialog import EntryContext  # with the ID and money rules: on first use
+
         return EntryContext(
             db=self.db,
             actor=self.actor,
@@ -353,6 +374,8 @@ class MainWindow(QMainWindow):
         context = self.entry_context()
         if context is None:
             return
+        from app.ui.payout_dialog import PayoutDialog
+
         dialog = PayoutDialog(context, parent=self)
         if dialog.exec():
             self.statusBar().showMessage("已保存一条发放记录", 5000)
@@ -363,11 +386,15 @@ class MainWindow(QMainWindow):
         if payout_id is None or context is None:
             return
         try:
+            from app.services.payouts import load_record
+
             record = load_record(self.db, payout_id)
         except ServiceError as exc:
             messages.refuse(self, "无法修改", exc.message, exc.problems)
             self._after_change()
             return
+        from app.ui.payout_dialog import PayoutDialog
+
         dialog = PayoutDialog(context, record, parent=self)
         if dialog.exec():
             self.statusBar().showMessage("已保存修改", 5000)
@@ -383,6 +410,8 @@ class MainWindow(QMainWindow):
         if not messages.confirm(self, "删除发放记录", question, "删除", "删除后，原内容仍保存在操作日志中。"):
             return
         try:
+            from app.services.payouts import delete_payout
+
             delete_payout(self.db, payout_id, self.actor)
         except ServiceError as exc:
             messages.refuse(self, "没有删除", exc.message, exc.problems)
@@ -402,6 +431,8 @@ class MainWindow(QMainWindow):
         ):
             return
         try:
+            from app.services.payouts import reveal_id_number
+
             number = reveal_id_number(self.db, payout_id, self.actor)
         except ServiceError as exc:
             messages.refuse(self, "无法显示", exc.message, exc.problems)
@@ -517,6 +548,8 @@ class MainWindow(QMainWindow):
         if not dialog.exec() or not dialog.textValue().strip():
             return
         try:
+            from app.services.villages import add_village
+
             village = add_village(self.db, dialog.textValue(), self.actor)
         except ServiceError as exc:
             messages.refuse(self, "没有添加", exc.message, exc.problems)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -30,13 +30,15 @@ from app.core.masking import PersonFields, policy_for
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_record
 from app.services.errors import ServiceError
-from app.services.payouts import PayoutInput, add_payout, update_payout
-from app.services.subsidies import SubsidyInfo
-from app.storage.engine import Database
 from app.ui import field_checks
 from app.ui.date_inputs import DayEdit, MonthEdit, to_qdate
 from app.ui.field_checks import Verdict
 from app.ui.ledger_model import SCREEN_CHANNEL
+
+if TYPE_CHECKING:
+    from app.services.payouts import PayoutInput
+    from app.services.subsidies import SubsidyInfo
+    from app.storage.engine import Database
 
 ERROR_COLOR = "#b00020"
 WARNING_COLOR = "#a15c00"
@@ -253,6 +255,8 @@ class PayoutDialog(QDialog):
 
     # --- saving ------------------------------------------------------------------------------
     def payout_input(self) -> PayoutInput:
+        from app.services.payouts import PayoutInput
+
         return PayoutInput(
             name=self.name_edit.text(),
             id_number=self._stored_id if self._keeping_id else self.id_edit.text(),
@@ -271,6 +275,8 @@ class PayoutDialog(QDialog):
         # Show every field's message at once, then let the service decide (it checks again).
         for check in (self._check_name, self._check_id, self._check_amount, self._check_pay_date):
             check()
+        from app.services.payouts import add_payout, update_payout
+
         context = self._context
         data = self.payout_input()
         try:

@@ -40,7 +40,7 @@ def test_run_gui_opens_the_window_warns_once_and_closes_the_database(qapp, qtbot
     seen: dict[str, object] = {}
 
     def run_briefly(*_args: object) -> int:
-        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow)]
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
         qtbot.waitUntil(lambda: window.choices_loaded, timeout=10_000)
         seen["title"] = window.windowTitle()
         seen["subsidies"] = len(list_subsidies(window.db))
@@ -94,3 +94,24 @@ def test_workers_report_on_the_gui_thread_and_stop_on_shutdown(qtbot):
     assert not runner.busy()
     assert len(seen) == 2  # a dropped task never calls back
 
+
+
+def test_the_window_is_built_without_the_database_layer():
+    """Issue 6: nothing heavy before the first paint. The window's modules must not import SQLAlchemy,
+    SQLModel, Alembic, ReportLab or openpyxl: run_gui opens the database after the window is drawn."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from app.ui import launch; from app.ui.main_window import MainWindow; "
+            "print(sorted(m for m in ('sqlalchemy', 'sqlmodel', 'alembic', 'reportlab', 'openpyxl', 'pypinyin') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_a_window_without_a_database_says_so_and_offers_nothing(qtbot):
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == "正在打开数据库…"
+    assert not any(a.isEnabled() for a in (window.add_village_action, window.import_action, window.refresh_action))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from app.core.names import pinyin_initials
+from app.services import ledger
 from app.services.ledger import DEFAULT_SORT
 from app.ui import ledger_model
 from app.ui.ledger_model import COLUMNS
@@ -56,13 +57,13 @@ def test_group_filter_narrows_the_rows(seeded, window, qtbot):
 
 def test_sorting_asks_the_database_again(seeded, window, qtbot, monkeypatch):
     asked = []
-    real = ledger_model.fetch_page
+    real = ledger.fetch_page
 
     def spy(session, flt, offset, limit, sort=DEFAULT_SORT, descending=False):  # noqa: ANN001, ANN202
         asked.append((sort, descending, offset))
         return real(session, flt, offset, limit, sort, descending)
 
-    monkeypatch.setattr(ledger_model, "fetch_page", spy)
+    monkeypatch.setattr(ledger, "fetch_page", spy)  # the model imports it in its worker
     amount = COLUMNS.index("amount")
     wait_for_page(qtbot, window, lambda: window.table.sortByColumn(amount, Qt.SortOrder.DescendingOrder))
     assert asked == [("amount", True, 0)]
