@@ -200,3 +200,17 @@ def test_a_notice_is_filed_when_its_period_ends(configured):
     piece = next(p for p in found if p.id == piece_id)
     assert piece.title == "2026年11月最低生活保障新增对象公示" and piece.date == "20261108"
     assert piece.code == "J012-2026-D10-GK-0001" and "公示期满无异议" in piece.remark
+
+
+def test_an_id_number_typed_into_a_title_never_reaches_the_index(configured, people, tmp_path):
+    """The index leaves the village: no 18-character ID with a valid check character may appear in it."""
+    from app.core import idnumber
+
+    number = people[0].id_number
+    add(configured, f"{people[0].name}（{number}）的申请材料", remark=f"身份证 {number}")
+    out = tmp_path / "目录.pdf"
+    assert main(["--db", str(configured.path), "archive", "index", "--village", VILLAGE, "--year", "2026",
+                 "--out", str(out)]) == 0
+    text = text_of(out).replace("\n", "")
+    assert number not in text and number[:6] in text
+    assert not [run for run in re.findall(r"(?=([0-9X]{18}))", text) if idnumber.is_valid(run)]

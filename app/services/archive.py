@@ -30,6 +30,7 @@ from app.core.archive import (
     filing_date,
     format_piece_number,
 )
+from app.core.masking import scrub_free_text
 from app.core.periods import format_month_zh
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
@@ -269,10 +270,13 @@ def _info(session: Session, piece: FiledPiece, settings: ArchiveSettings) -> Pie
                              piece.category, piece.number)
     box = session.get(ArchiveBox, piece.box_id) if piece.box_id else None
     evidence = session.execute(select(func.count()).select_from(Evidence).where(Evidence.piece_id == piece.id)).scalar_one()
+    # Every reading of a piece (screen, list, index) masks an ID number typed into its free text or
+    # carried in an imported file's name: the index leaves the village for the township's archive.
     return PieceInfo(
-        id=piece.id or 0, code=code, number=format_piece_number(piece.number), doc_number=piece.doc_number,
-        responsible=piece.responsible, title=piece.title, date=filing_date(piece.doc_date), pages=piece.pages,
-        remark=piece.remark, retention=retention, category=piece.category, year=piece.year, period=piece.period,
+        id=piece.id or 0, code=code, number=format_piece_number(piece.number),
+        doc_number=scrub_free_text(piece.doc_number), responsible=scrub_free_text(piece.responsible),
+        title=scrub_free_text(piece.title), date=filing_date(piece.doc_date), pages=piece.pages,
+        remark=scrub_free_text(piece.remark), retention=retention, category=piece.category, year=piece.year, period=piece.period,
         box_number=box.box_number if box else None, voided=piece.voided, evidence_count=evidence,
     )
 
