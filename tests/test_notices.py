@@ -196,3 +196,10 @@ def test_a_notice_must_point_at_a_catalog_item_and_say_something(db):
         create_notice(db, draft(item_code="S99", body="", rows=(), place=""), ACTOR)
     text = "\n".join(caught.value.problems)
     assert "S99" in text and "正文或附表" in text and "张贴地点" in text
+
+
+def test_an_id_number_typed_into_a_subject_is_masked_in_listings(db, people):
+    number = people[3].id_number
+    create_notice(db, draft(subject=f"关于{number}的申请公示"), ACTOR)
+    (summary,) = list_notices(db, VILLAGE)
+    assert number not in summary.subject and number[:6] in summary.subject and number[-4:] in summary.subject

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from app.core import notices as rules
-from app.core.masking import Channel
+from app.core.masking import Channel, scrub_free_text
 from app.core.notices import NoticeRefused, Outcome, State
 from app.core.workdays import CalendarUnknown, HolidayTable, WorkCalendar
 from app.outputs.notice_pdf import NoticeLine, NoticeSheet, ObjectionLine, Signature
@@ -375,7 +375,8 @@ def list_notices(db: Database, village_name: str, state: State | None = None) ->
         if state is not None:
             query = query.where(Notice.state == state.value)
         return [
-            NoticeSummary(n.id or 0, village.name, n.subject, n.item_code, n.kind, State(n.state), n.start_date,
+            # A listing is shown and exported: an ID number typed into a subject is masked there too.
+            NoticeSummary(n.id or 0, village.name, scrub_free_text(n.subject), n.item_code, n.kind, State(n.state), n.start_date,
                           n.end_date, len(_rows(session, n.id or 0)),
                           sum(o.outcome == Outcome.OPEN.value for o in _objections(session, n.id or 0)))
             for n in session.exec(query)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.masking import Channel, PersonFields, policy_for
+from app.core.masking import Channel, PersonFields, policy_for, scrub_free_text
 from app.core.money import format_yuan
 from app.core.notices import CADRE_RELATIVE_REMARK, FORWARD, RETURNABLE, Outcome, State
 from app.services import notices
@@ -199,7 +199,7 @@ class NoticesPage(QDialog):
         parts = [(f"第 {notice.id} 号　{detail.item_name}　张贴地点：{notice.place}　"
                   f"发布范围：{Channel(notice.channel).label}　状态：{detail.state.label}")]
         if notice.body:
-            parts.append(f"正文：{notice.body}")
+            parts.append(f"正文：{scrub_free_text(notice.body)}")  # IDs masked on screen, as in the ledger
         if notice.result:
             parts.append(f"公示结果：{notice.result}")
         self.summary.setText("\n".join(parts))
