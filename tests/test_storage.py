@@ -207,3 +207,19 @@ def test_an_import_leaves_planner_statistics_behind(db, people, tmp_path):
 def test_the_fast_path_knows_the_newest_revision():
     """engine._migrate skips Alembic when the database is at SCHEMA_HEAD: it must be the real head."""
     assert migrations.SCHEMA_HEAD == migrations.head_revision()
+
+
+def test_opening_fills_in_missing_statistics_once(db_path):
+    import sqlite3
+
+    from app.storage.engine import open_database
+
+    open_database(db_path).close()
+    with sqlite3.connect(db_path) as connection:
+        connection.execute("DROP TABLE sqlite_stat1")
+    database = open_database(db_path)
+    try:
+        with database.engine.connect() as connection:
+            assert inspect(connection).has_table("sqlite_stat1")
+    finally:
+        database.close()

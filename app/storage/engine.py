@@ -117,11 +117,18 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
             _quick_check(database.engine, path)
         if migrate:
             _migrate(database, had_data=existed)
-            database.refresh_statistics()
+            if not _has_statistics(database.engine):
+                database.refresh_statistics()  # a database from before statistics were kept
         return database
     except BaseException:
         instance_lock.release(lock_key)
         raise
+
+
+def _has_statistics(engine: Engine) -> bool:
+    """Imports keep them current (refresh_statistics); opening only fills them in where missing."""
+    with engine.connect() as connection:
+        return inspect(connection).has_table("sqlite_stat1")
 
 
 def _quick_check(engine: Engine, path: Path) -> None:
