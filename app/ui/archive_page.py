@@ -9,21 +9,16 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QHeaderView,
-    QInputDialog,
     QLabel,
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -35,6 +30,7 @@ from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import TaskRunner
 from app.ui.date_inputs import DayEdit
+from app.ui.table_helpers import ask_text, fill_rows, read_only_table, selected_index
 
 HEADERS = ("件号", "档号", "日期", "题名", "页数", "保管期限", "盒号", "留痕", "备注")
 
@@ -94,16 +90,7 @@ class ArchivePage(QDialog):
         self.settings_button = QPushButton("归档设置…")
         top.addWidget(self.settings_button)
 
-        self.table = QTableWidget(0, len(HEADERS))
-        self.table.setHorizontalHeaderLabels(HEADERS)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        header = self.table.horizontalHeader()
-        for column in range(len(HEADERS)):
-            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
+        self.table = read_only_table(HEADERS, stretch=HEADERS.index("题名"))
 
         actions = QHBoxLayout()
         self.add_button = QPushButton("登记文件…")
@@ -140,19 +127,18 @@ class ArchivePage(QDialog):
     # --- reading ---------------------------------------------------------------------------
     def reload(self) -> None:
         _, self.rows = archive.pieces(self.db, self.village, self.year.value(), self.month.currentData())
-        self.table.setRowCount(len(self.rows))
-        for r, piece in enumerate(self.rows):
-            values = (piece.number, piece.code or "（未设全宗号）", piece.date, piece.title, str(piece.pages),
-                      piece.retention.label, str(piece.box_number or ""), f"{piece.evidence_count} 份" if piece.evidence_count else "",
-                      piece.remark)
-            for c, value in enumerate(values):
-                self.table.setItem(r, c, QTableWidgetItem(value))
+        fill_rows(self.table, [
+            (piece.number, piece.code or "（未设全宗号）", piece.date, piece.title, str(piece.pages),
+             piece.retention.label, str(piece.box_number or ""),
+             f"{piece.evidence_count} 份" if piece.evidence_count else "", piece.remark)
+            for piece in self.rows
+        ])
         self.status.setText(f"共 {len(self.rows)} 件")
         self._update_buttons()
 
     def selected(self) -> archive.PieceInfo | None:
-        rows = self.table.selectionModel().selectedRows()
-        return self.rows[rows[0].row()] if rows else None
+        index = selected_index(self.table)
+        return self.rows[index] if index is not None else None
 
     def _update_buttons(self) -> None:
         chosen = self.selected() is not None
@@ -171,11 +157,11 @@ class ArchivePage(QDialog):
 
     # --- writing ---------------------------------------------------------------------------
     def edit_settings(self) -> None:
-        fonds, ok = QInputDialog.getText(self, "归档设置", "全宗号（如 J012）：")
-        if not ok or not fonds.strip():
+        fonds = ask_text(self, "归档设置", "全宗号（如 J012）：", "下一步")
+        if not fonds or not fonds.strip():
             return
-        category, ok = QInputDialog.getText(self, "归档设置", "自动归档文件的类别代码（如 GK，可不填）：")
-        if ok:
+        category = ask_text(self, "归档设置", "自动归档文件的类别代码（如 GK，可不填）：", "保存")
+        if category is not None:
             self._run(lambda: archive.configure(self.db, self.village, fonds, self.actor, default_category=category),
                       f"已设置全宗号 {fonds.strip()}")
 
@@ -215,8 +201,8 @@ class ArchivePage(QDialog):
         piece = self.selected()
         if piece is None:
             return
-        reason, ok = QInputDialog.getText(self, "作废归档文件", f"作废件号 {piece.number}（件号不会再用）的原因：")
-        if ok:
+        reason = ask_text(self, "作废归档文件", f"作废件号 {piece.number}（件号不会再用）的原因：", "作废")
+        if reason is not None:
             self._run(lambda: archive.void_piece(self.db, piece.id, reason, self.actor), f"已作废件号 {piece.number}")
 
     # --- printing --------------------------------------------------------------------------

@@ -8,13 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtWidgets import QInputDialog, QWidget
+from PySide6.QtWidgets import QWidget
 
 from app.core.masking import Channel, policy_for
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_records
 from app.services.ledger import LedgerFilter, fetch_all
 from app.storage.engine import Database
+from app.ui.table_helpers import ask_choice
 
 CHANNEL_CHOICES = {
     f"{Channel.WALL.label}（姓名完整，身份证号遮掩）": Channel.WALL,
@@ -31,16 +32,11 @@ class ExportRequest:
 
 
 def ask_channel(parent: QWidget) -> Channel | None:
-    dialog = QInputDialog(parent)
-    dialog.setWindowTitle("导出 Excel")
-    dialog.setLabelText("导出的表格给谁看？个人信息按所选范围遮掩：")
-    dialog.setComboBoxItems(list(CHANNEL_CHOICES))
-    dialog.setTextValue(next(label for label, channel in CHANNEL_CHOICES.items() if channel is Channel.ONLINE))
-    dialog.setOkButtonText("下一步")
-    dialog.setCancelButtonText("取消")
-    if not dialog.exec():
-        return None
-    return CHANNEL_CHOICES.get(dialog.textValue())
+    # Preselected: the stricter channel, for a file that may leave the village.
+    online = next(label for label, channel in CHANNEL_CHOICES.items() if channel is Channel.ONLINE)
+    label = ask_choice(parent, "导出 Excel", "导出的表格给谁看？个人信息按所选范围遮掩：", "下一步",
+                       list(CHANNEL_CHOICES), current=online)
+    return CHANNEL_CHOICES.get(label) if label is not None else None
 
 
 def export_ledger(db: Database, request: ExportRequest) -> str:

@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QHeaderView,
-    QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
@@ -540,17 +539,15 @@ class MainWindow(QMainWindow):
         messages.warn(self, "没有导出", text)
 
     def add_village(self) -> None:
-        dialog = QInputDialog(self)
-        dialog.setWindowTitle("添加村")
-        dialog.setLabelText("村名（如 桃源村）：")
-        dialog.setOkButtonText("添加")
-        dialog.setCancelButtonText("取消")
-        if not dialog.exec() or not dialog.textValue().strip():
+        from app.ui.table_helpers import ask_text
+
+        name = ask_text(self, "添加村", "村名（如 桃源村）：", "添加")
+        if not name or not name.strip():
             return
         try:
             from app.services.villages import add_village
 
-            village = add_village(self.db, dialog.textValue(), self.actor)
+            village = add_village(self.db, name, self.actor)
         except ServiceError as exc:
             messages.refuse(self, "没有添加", exc.message, exc.problems)
             return

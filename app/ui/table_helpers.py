@@ -1,4 +1,4 @@
-"""Read-only tables for the notice and dashboard pages, and a text prompt with Chinese buttons.
+"""Read-only tables for the window's pages, and text and choice prompts with Chinese buttons.
 
 QInputDialog's static helpers label their buttons in English unless Qt's translations are loaded
 (they are not in tests, nor on a machine missing them), so the prompt sets its button texts itself.
@@ -65,12 +65,15 @@ def ask_text(parent: QWidget, title: str, label: str, accept: str, text: str = "
     return dialog.textValue() if dialog.exec() else None
 
 
-def ask_choice(parent: QWidget, title: str, label: str, accept: str, choices: Sequence[str]) -> str | None:
-    """One of `choices` from a drop-down, or None when the clerk cancelled."""
+def ask_choice(parent: QWidget, title: str, label: str, accept: str, choices: Sequence[str],
+               current: str | None = None) -> str | None:
+    """One of `choices` from a drop-down (`current` preselected), or None when the clerk cancelled."""
     dialog = QInputDialog(parent)
     dialog.setWindowTitle(title)
     dialog.setLabelText(label)
     dialog.setComboBoxItems(list(choices))
+    if current is not None:
+        dialog.setTextValue(current)
     dialog.setOkButtonText(accept)
     dialog.setCancelButtonText("取消")
     return dialog.textValue() if dialog.exec() else None

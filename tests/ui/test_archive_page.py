@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from pypdf import PdfReader
-from PySide6.QtWidgets import QFileDialog, QInputDialog
+from PySide6.QtWidgets import QFileDialog
 
 from app.services import archive
 from app.ui import archive_page
@@ -92,7 +92,7 @@ def test_printing_without_a_fonds_number_says_what_to_do(db, qtbot, monkeypatch,
 
 def test_void_asks_for_a_reason(db, qtbot, monkeypatch):
     archive.add_piece(db, VILLAGE, ACTOR, title="错登的一件", doc_date=dt.date(2026, 3, 5), retention="D10")
-    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("重复登记", True))
+    monkeypatch.setattr(archive_page, "ask_text", lambda *a, **k: "重复登记")
     page = open_page(qtbot, db)
     page.table.selectRow(0)
     page.void_button.click()
