@@ -239,7 +239,7 @@ def add_piece(db: Database, village_name: str, actor: str, *, title: str, doc_da
                                remark=remark, period=period)
         except ArchiveError as exc:
             raise ServiceError(str(exc)) from exc
-        return _info(session, piece, _settings(session, village))
+        return _infos(session, [piece], _settings(session, village))[0]
 
 
 def void_piece(db: Database, piece_id: int, reason: str, actor: str) -> None:
@@ -262,23 +262,31 @@ def void_piece(db: Database, piece_id: int, reason: str, actor: str) -> None:
 # --- reading ------------------------------------------------------------------------------------
 
 
-def _info(session: Session, piece: FiledPiece, settings: ArchiveSettings) -> PieceInfo:
-    retention = Retention(piece.retention)
-    code = ""
-    if settings.fonds:
-        code = archival_code(FondsSettings(settings.fonds, settings.doc_class), piece.year, retention,
-                             piece.category, piece.number)
-    box = session.get(ArchiveBox, piece.box_id) if piece.box_id else None
-    evidence = session.execute(select(func.count()).select_from(Evidence).where(Evidence.piece_id == piece.id)).scalar_one()
-    # Every reading of a piece (screen, list, index) masks an ID number typed into its free text or
-    # carried in an imported file's name: the index leaves the village for the township's archive.
-    return PieceInfo(
-        id=piece.id or 0, code=code, number=format_piece_number(piece.number),
-        doc_number=scrub_free_text(piece.doc_number), responsible=scrub_free_text(piece.responsible),
-        title=scrub_free_text(piece.title), date=filing_date(piece.doc_date), pages=piece.pages,
-        remark=scrub_free_text(piece.remark), retention=retention, category=piece.category, year=piece.year, period=piece.period,
-        box_number=box.box_number if box else None, voided=piece.voided, evidence_count=evidence,
-    )
+def _infos(session: Session, rows: list[FiledPiece], settings: ArchiveSettings) -> list[PieceInfo]:
+    """Pieces as read; their box numbers and evidence counts in one query each, not one per piece."""
+    ids = [piece.id for piece in rows]
+    box_ids = {piece.box_id for piece in rows if piece.box_id}
+    boxes = dict(session.execute(select(ArchiveBox.id, ArchiveBox.box_number).where(ArchiveBox.id.in_(box_ids)))
+                 .all()) if box_ids else {}
+    evidence = dict(session.execute(
+        select(Evidence.piece_id, func.count()).where(Evidence.piece_id.in_(ids)).group_by(Evidence.piece_id)
+    ).all()) if ids else {}
+    fonds = FondsSettings(settings.fonds, settings.doc_class) if settings.fonds else None
+    infos = []
+    for piece in rows:
+        retention = Retention(piece.retention)
+        code = archival_code(fonds, piece.year, retention, piece.category, piece.number) if fonds else ""
+        # Every reading of a piece (screen, list, index) masks an ID number typed into its free text or
+        # carried in an imported file's name: the index leaves the village for the township's archive.
+        infos.append(PieceInfo(
+            id=piece.id or 0, code=code, number=format_piece_number(piece.number),
+            doc_number=scrub_free_text(piece.doc_number), responsible=scrub_free_text(piece.responsible),
+            title=scrub_free_text(piece.title), date=filing_date(piece.doc_date), pages=piece.pages,
+            remark=scrub_free_text(piece.remark), retention=retention, category=piece.category, year=piece.year,
+            period=piece.period, box_number=boxes.get(piece.box_id), voided=piece.voided,
+            evidence_count=evidence.get(piece.id, 0),
+        ))
+    return infos
 
 
 def pieces(db: Database, village_name: str, year: int, month: int | None = None,
@@ -293,7 +301,7 @@ def pieces(db: Database, village_name: str, year: int, month: int | None = None,
         if month is not None:
             rows = [p for p in rows if (p.period or p.doc_date).month == month and (p.period or p.doc_date).year == year]
         settings = _settings(session, village)
-        return village.name, [_info(session, piece, settings) for piece in rows]
+        return village.name, _infos(session, rows, settings)
 
 
 def fonds_of(db: Database, village_name: str) -> str:
