@@ -220,25 +220,90 @@ chinese_locale() {  # wine maps Windows file names to Linux ones through the loc
     $sudo locale-gen >/dev/null
 }
 
-check_installer() {  # $1 bundle, $2 installer: it carries every file of the bundle, and they run
-    # The installer itself is a 32-bit program, which this 64-bit-only wine cannot start; 7-Zip reads
-    # NSIS archives, so its payload is unpacked and the self-test runs from the unpacked copy.
-    local bundle=$1 setup=$2 unpacked="$WORK/windows/from-installer"
-    rm -rf "$unpacked"
-    7z x -y -o"$unpacked" "$setup" >/dev/null || die "7-Zip cannot read $setup"
-    diff <(cd "$bundle" && find . -type f | sort) \
-         <(cd "$unpacked" && find . -type f ! -name uninstall.exe ! -path './$PLUGINSDIR/*' | sort) \
-        || die "the installer does not carry exactly the bundle's files"
-    [ -f "$unpacked/uninstall.exe" ] || die "the installer writes no uninstaller"
+# The installer is a 64-bit program (NSIS "Target amd64-unicode"), so this 64-bit wine runs it for
+# real: install, a second copy refused while the program runs, upgrade in place, uninstall.
+# It works in the build's wine prefix and leaves no installation behind.
+installer_env() {
+    PROGRAM_DIR="$WINEPREFIX/drive_c/Program Files/Cunwu"
+    DATA_DIR="$WINEPREFIX/drive_c/users/$(id -un)/AppData/Local/Cunwu"
+    SHORTCUTS=("$WINEPREFIX/drive_c/users/Public/Desktop/村务公开助手.lnk"
+               "$WINEPREFIX/drive_c/ProgramData/Microsoft/Windows/Start Menu/Programs/村务公开助手.lnk")
+    UNINSTALL_KEY='HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\Cunwu'
+}
+
+installed_value() {  # $1 value name under the uninstall key (64-bit view), as the registry holds it
+    LC_ALL=zh_CN.UTF-8 wine_run reg query "$UNINSTALL_KEY" /v "$1" /reg:64 | iconv -f GB18030 -t UTF-8 \
+        | sed -n "s/^ *$1 *REG_[A-Z_]* *//p" | tr -d '\r'
+}
+
+installed_selftest() {  # the installed cunwu.exe passes its self-test
     local output
-    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$unpacked/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) || true
-    grep -q "自检通过" <<<"$output" || die "the installer's copy fails its self-test:"$'\n'"$output"
-    echo "installer: $(cd "$bundle" && find . -type f | wc -l) files, the same as the bundle; its copy passes the self-test"
+    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$PROGRAM_DIR/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) || true
+    grep -q "自检通过" <<<"$output" || die "the installed program fails its self-test ($1):"$'\n'"$output"
+}
+
+data_fingerprint() { (cd "$DATA_DIR" && find . -type f -exec sha256sum {} + | sort); }
+
+run_setup() {  # $1 installer; prints its exit code (wine waits for the program it started)
+    local rc
+    env -u PIP_FIND_LINKS -u PIP_CERT wine "$1" /S </dev/null >/dev/null 2>&1 && rc=0 || rc=$?
+    echo "$rc"
+}
+
+check_installer() {  # $1 bundle, $2 installer
+    local bundle=$1 setup=$2 rc before gui_pid
+    installer_env
+    # A run that died half-way must not leave an installation for this one to "upgrade".
+    rm -rf "$PROGRAM_DIR" "$DATA_DIR" "${SHORTCUTS[@]}"
+    wine_run reg delete "$UNINSTALL_KEY" /f /reg:64 >/dev/null || true
+
+    [ "$(run_setup "$setup")" = 0 ] || die "the silent install failed"
+    diff <(cd "$bundle" && find . -type f | sort) \
+         <(cd "$PROGRAM_DIR" && find . -type f ! -name uninstall.exe | sort) \
+        || die "the installed program files differ from the bundle's"
+    [ -f "$PROGRAM_DIR/uninstall.exe" ] || die "no uninstaller was installed"
+    for link in "${SHORTCUTS[@]}"; do [ -f "$link" ] || die "no shortcut: $link"; done
+    [ "$(installed_value DisplayName)" = "村务公开助手" ] && [ "$(installed_value DisplayVersion)" = "$VERSION" ] \
+        || die "the uninstall entry in the registry is wrong"
+    installed_selftest "after installing"
+    # The clerk's data, in %LOCALAPPDATA%\Cunwu: made by the installed program, never touched again here.
+    LC_ALL=zh_CN.UTF-8 wine_run "$PROGRAM_DIR/cunwu.exe" init >/dev/null
+    [ -f "$DATA_DIR/cunwu.sqlite3" ] || die "the installed program made no database in %LOCALAPPDATA%\\Cunwu"
+
+    # While the program runs, its files are locked: the installer must give up and change nothing.
+    (LC_ALL=zh_CN.UTF-8 wine_run "$PROGRAM_DIR/cunwu-gui.exe" -platform offscreen >/dev/null &)
+    for _ in $(seq 60); do pgrep -f 'Cunwu/cunwu-gui.exe' >/dev/null && break; sleep 0.5; done
+    gui_pid=$(pgrep -o -f 'Cunwu/cunwu-gui.exe') || die "the installed cunwu-gui.exe did not start"
+    sleep 5
+    kill -0 "$gui_pid" 2>/dev/null || die "the installed cunwu-gui.exe quit by itself"
+    touch "$PROGRAM_DIR/_internal/left-by-an-older-version.dll"
+    rc=$(run_setup "$setup") || true
+    [ "$rc" != 0 ] && [ -f "$PROGRAM_DIR/_internal/left-by-an-older-version.dll" ] \
+        || die "the installer went on while the program was running (exit code $rc)"
+    wineserver -k
+    wineserver -w
+
+    # Upgrade in place: the previous version's program files go, the data stays as it was.
+    before=$(data_fingerprint)
+    [ "$(run_setup "$setup")" = 0 ] || die "installing over the installed version failed"
+    [ ! -e "$PROGRAM_DIR/_internal/left-by-an-older-version.dll" ] \
+        || die "upgrading left the previous version's files behind"
+    installed_selftest "after upgrading"
+
+    # The uninstaller copies itself to %TEMP% and returns at once: wineserver -w waits for the copy.
+    wine_run "$PROGRAM_DIR/uninstall.exe" /S >/dev/null
+    wineserver -w
+    [ ! -e "$PROGRAM_DIR" ] || die "the uninstaller left $PROGRAM_DIR"
+    for link in "${SHORTCUTS[@]}"; do [ ! -e "$link" ] || die "the uninstaller left $link"; done
+    [ -z "$(installed_value DisplayName)" ] || die "the uninstaller left the registry entry"
+    [ "$(data_fingerprint)" = "$before" ] || die "upgrading or uninstalling changed the user's data"
+    echo "installer: installs $(cd "$bundle" && find . -type f | wc -l) files and the shortcuts," \
+        "refuses while the program runs, upgrades in place, uninstalls and leaves the user's data as it was"
 }
 
 build_windows() {
     local dist="$ROOT/dist/windows" started=$SECONDS
-    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip locales p7zip-full
+    need_debian_packages wine wine64 gcc-mingw-w64-x86-64-win32 nsis osslsigncode unzip locales
     chinese_locale
     wine_env
     mkdir -p "$WORK/windows" "$CACHE"
