@@ -10,7 +10,8 @@ own cost. Both programs quit right after the first paint through the same probe
 Cunwu opens a demo database (`cunwu init --demo`: three villages, a year of payouts), as a clerk's
 would be. Its bundle is dist/linux/cunwu (built by build/build.sh linux when missing or with --build).
 
-Run: python bench/bench_startup.py [--runs N] [--build]
+Run: python bench/bench_startup.py [--runs N] [--build] [--bundle FOLDER]
+(--bundle: another Cunwu one-folder bundle to measure instead of dist/linux/cunwu)
 """
 
 from __future__ import annotations
@@ -80,16 +81,18 @@ def build_bare() -> Path:
     return OUT / "bare" / "bare"
 
 
-def build_cunwu(force: bool) -> Path:
-    program = CUNWU / "cunwu-gui"
+def build_cunwu(force: bool, bundle: Path) -> Path:
+    program = bundle / "cunwu-gui"
+    if bundle != CUNWU:
+        return program
     if force or not program.exists():
         subprocess.run(["bash", str(ROOT / "build" / "build.sh"), "linux"], check=True)
     return program
 
 
-def demo_database(folder: Path) -> Path:
+def demo_database(bundle: Path, folder: Path) -> Path:
     path = folder / "演示" / "cunwu.sqlite3"
-    subprocess.run([str(CUNWU / "cunwu"), "--db", str(path), "init", "--demo"], check=True, capture_output=True)
+    subprocess.run([str(bundle / "cunwu"), "--db", str(path), "init", "--demo"], check=True, capture_output=True)
     return path
 
 
@@ -111,13 +114,14 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--build", action="store_true", help="rebuild dist/linux/cunwu first")
+    parser.add_argument("--bundle", type=Path, default=CUNWU, help="the Cunwu bundle folder to measure")
     args = parser.parse_args()
 
-    cunwu = build_cunwu(args.build)
+    cunwu = build_cunwu(args.build, args.bundle.resolve())
     bare = build_bare()
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CUNWU_EXIT_AFTER_SHOW="1")
-        env["CUNWU_DB"] = str(demo_database(Path(folder)))
+        env["CUNWU_DB"] = str(demo_database(cunwu.parent, Path(folder)))
         times: dict[str, list[float]] = {"bare": [], "cunwu": []}
         for program, key in ((bare, "bare"), (cunwu, "cunwu")):
             startup(program, env)  # warm the page cache: both are measured warm

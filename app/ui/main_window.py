@@ -1,7 +1,12 @@
 """The main window: selectors, the ledger table, the row actions and the status bar.
 
 Thin: every read and write is a service call; every query runs in a worker (app.ui.background).
-The import wizard and the Excel export are imported when first used, to keep start-up light.
+
+Built in two steps, so that a clerk on an old PC sees the window at once: the frame (title, menus,
+toolbar, status bar) before the first paint, the body (filter bar, ledger table) right after it
+(`build_body`). The frame touches neither PySide's `Qt` namespace (creating its ~90 enums costs more
+than the frame itself) nor the domain modules; the import wizard, the Excel export and the dialogs
+are imported when first used.
 """
 
 from __future__ import annotations
@@ -10,35 +15,25 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QAbstractItemView,
-    QFileDialog,
-    QHeaderView,
-    QLabel,
-    QMainWindow,
-    QMenu,
-    QTableView,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from app import APP_TITLE
-from app.core.money import format_yuan
 from app.services.errors import ServiceError
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
-from app.ui.filter_bar import FilterBar
-from app.ui.ledger_choices import LedgerChoices, VillageDetail, load_choices, load_village_detail
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QTableView
+
     from app.services.ledger_filter import LedgerFilter
-    from app.ui.payout_dialog import EntryContext
     from app.services.subsidies import SubsidyInfo
     from app.storage.engine import Database
-from app.ui.ledger_model import COLUMNS, SCREEN_CHANNEL, LedgerTableModel
+    from app.ui.filter_bar import FilterBar
+    from app.ui.ledger_choices import LedgerChoices, VillageDetail
+    from app.ui.ledger_model import LedgerTableModel
+    from app.ui.payout_dialog import EntryContext
 
 SUMMARY_DELAY_MS = 250  # a count over 900,000 rows is not worth running for every keystroke
 _WIDTH_SAMPLES = {
@@ -52,6 +47,7 @@ _WIDTH_SAMPLES = {
     "standard": "560 元/月",
 }
 NO_VILLAGE_HINT = "还没有添加任何村：请点“村 → 添加村…”，然后导入或录入发放记录。"
+OPENING_HINT = "正在打开数据库…"
 
 
 def _summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
@@ -63,8 +59,9 @@ def _summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
 
 class MainWindow(QMainWindow):
     def __init__(self, db: Database | None, actor: str | None = None, parent: QWidget | None = None) -> None:
-        """Without a database the window shows at once, empty, and `attach` fills it: the start-up
-        path (app.ui.launch) paints the window before the database layer is imported."""
+        """Without a database only the frame is built, and it shows at once: the start-up path
+        (app.ui.launch) calls `build_body` after the first paint, then opens the database and
+        `attach`es it. With a database the whole window is built here."""
         super().__init__(parent)
         self.db = db
         self.actor = actor or ""
@@ -81,23 +78,46 @@ class MainWindow(QMainWindow):
         self._summary_task: Task | None = None
         self._summary_for: LedgerFilter | None = None
         self._choices_task: Task | None = None
+        self.filter_bar: FilterBar | None = None
+        self.model: LedgerTableModel | None = None
+        self.table: QTableView | None = None
 
         self.setWindowTitle(APP_TITLE)
-        self.filter_bar = FilterBar()
-        self.model = LedgerTableModel(db, self.runner, self)
-        self.table = self._build_table()
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table)
-        self.setCentralWidget(central)
         self._build_status_bar()
         self._build_actions()
         self._summary_timer = QTimer(self)
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(SUMMARY_DELAY_MS)
         self._summary_timer.timeout.connect(self._start_summary)
+        self.resize(1200, 720)
+        if db is None:
+            self.statusBar().showMessage(OPENING_HINT)
+            self._update_actions()
+        else:
+            self.build_body()
+            self.attach(db, actor)
+
+    def build_body(self) -> None:
+        """The filter bar and the ledger table (and the domain modules behind them); once."""
+        if self.table is not None:
+            return
+        from PySide6.QtCore import Qt
+
+        from app.ui.filter_bar import FilterBar
+        from app.ui.ledger_model import SCREEN_CHANNEL, LedgerTableModel
+
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self._set_shortcuts()
+        self.filter_bar = FilterBar()
+        self.model = LedgerTableModel(self.db, self.runner, self)
+        self.table = self._build_table(self.model)
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.filter_bar)
+        layout.addWidget(self.table)
+        self.setCentralWidget(central)
+        self.mask_label.setText(f"屏幕显示按“{SCREEN_CHANNEL.label}”规则：身份证号已遮掩")
 
         self.filter_bar.village_changed.connect(self._village_picked)
         self.filter_bar.filter_changed.connect(self.apply_filter)
@@ -105,16 +125,12 @@ class MainWindow(QMainWindow):
         self.model.load_failed.connect(self._load_failed)
         self.model.modelReset.connect(self._update_actions)
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
-        self.resize(1200, 720)
-        if db is None:
-            self.statusBar().showMessage("正在打开数据库…")
-            self._update_actions()
-        else:
-            self.attach(db, actor)
+        self._update_actions()
 
     def attach(self, db: Database, actor: str | None = None) -> None:
         from app.services.audit import default_actor
 
+        self.build_body()
         self.db = db
         self.actor = actor or self.actor or default_actor()
         self.model.attach(db)
@@ -123,9 +139,27 @@ class MainWindow(QMainWindow):
         self.load_choices()
 
     # --- building ----------------------------------------------------------------------------
-    def _build_table(self) -> QTableView:
+    def _set_shortcuts(self) -> None:
+        # With the body: a key sequence makes PySide build its whole `Qt` namespace.
+        for action, keys in (
+            (self.add_action, "Ctrl+N"),
+            (self.edit_action, "Ctrl+E"),
+            (self.delete_action, QKeySequence.StandardKey.Delete),
+            (self.import_action, "Ctrl+I"),
+            (self.bulletin_action, "Ctrl+P"),
+            (self.refresh_action, "F5"),
+            (self.quit_action, "Ctrl+Q"),
+        ):
+            action.setShortcut(QKeySequence(keys))
+
+    def _build_table(self, model: LedgerTableModel) -> QTableView:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView
+
+        from app.ui.ledger_model import COLUMNS
+
         table = QTableView()
-        table.setModel(self.model)
+        table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -139,7 +173,7 @@ class MainWindow(QMainWindow):
         for column, key in enumerate(COLUMNS):
             sample = _WIDTH_SAMPLES.get(key)
             if sample:
-                heading = str(self.model.headerData(column, Qt.Orientation.Horizontal))
+                heading = str(model.headerData(column, Qt.Orientation.Horizontal))
                 wide = max(metrics.horizontalAdvance(sample), metrics.horizontalAdvance(heading) + 16)
                 table.setColumnWidth(column, wide + 24)
         rows = table.verticalHeader()
@@ -158,40 +192,42 @@ class MainWindow(QMainWindow):
         self.loading_label = QLabel("正在读取…")
         self.loading_label.setVisible(False)
         self.summary_label = QLabel()
-        self.mask_label = QLabel(f"屏幕显示按“{SCREEN_CHANNEL.label}”规则：身份证号已遮掩")
+        self.mask_label = QLabel()
         self.mask_label.setStyleSheet("color: #555;")
         for widget in (self.loading_label, self.summary_label, self.mask_label):
             bar.addPermanentWidget(widget)
 
-    def _action(self, text: str, slot, shortcut: QKeySequence | str | None = None, tip: str = "") -> QAction:  # noqa: ANN001
+    def _action(self, text: str, slot, tip: str = "") -> QAction:  # noqa: ANN001
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
         action.setStatusTip(tip)
         action.triggered.connect(lambda *_: slot())
         return action
 
     def _build_actions(self) -> None:
-        self.add_action = self._action("录入", self.add_payout, "Ctrl+N", "手工录入一条发放记录")
-        self.edit_action = self._action("修改", self.edit_selected, "Ctrl+E", "修改选中的发放记录")
-        self.delete_action = self._action("删除", self.delete_selected, QKeySequence.StandardKey.Delete, "删除选中的发放记录")
-        self.reveal_action = self._action("显示完整身份证号", self.reveal_selected, None, "查看选中这一行的完整身份证号（会记入操作日志）")
-        self.import_action = self._action("导入…", self.open_import_wizard, "Ctrl+I", "导入县里下发的发放明细（Excel、CSV）")
-        self.export_action = self._action("导出 Excel…", self.export_excel, None, "把当前筛选的发放明细导出为已遮掩的 Excel 表")
-        self.bulletin_action = self._action("公开表…", self.open_bulletin_preview, "Ctrl+P",
+        self.add_action = self._action("录入", self.add_payout, "手工录入一条发放记录")
+        self.edit_action = self._action("修改", self.edit_selected, "修改选中的发放记录")
+        self.delete_action = self._action("删除", self.delete_selected, "删除选中的发放记录")
+        self.reveal_action = self._action("显示完整身份证号", self.reveal_selected, "查看选中这一行的完整身份证号（会记入操作日志）")
+        self.import_action = self._action("导入…", self.open_import_wizard, "导入县里下发的发放明细（Excel、CSV）")
+        self.export_action = self._action("导出 Excel…", self.export_excel, "把当前筛选的发放明细导出为已遮掩的 Excel 表")
+        self.bulletin_action = self._action("公开表…", self.open_bulletin_preview,
                                             "预览、打印本月的惠民惠农补贴资金发放公开表，登记张贴")
-        self.refresh_action = self._action("刷新", self.refresh, "F5", "重新读取台账")
-        self.add_village_action = self._action("添加村…", self.add_village, None, "添加一个行政村")
-        self.archive_action = self._action("归档…", self.open_archive, None,
+        self.refresh_action = self._action("刷新", self.refresh, "重新读取台账")
+        self.add_village_action = self._action("添加村…", self.add_village, "添加一个行政村")
+        self.archive_action = self._action("归档…", self.open_archive,
                                            "本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
-        self.notices_action = self._action("公示…", self.open_notices, None,
+        self.notices_action = self._action("公示…", self.open_notices,
                                            "本村的公示：起草、审核签署、张贴、异议、近亲属备案、打印")
-        self.due_action = self._action("应公开事项…", self.open_due, None,
+        self.due_action = self._action("应公开事项…", self.open_due,
                                        "本村或全乡镇各村本月、本季度应公开的事项：按时、逾期、未公开")
-        self.quit_action = self._action("退出", self.close, "Ctrl+Q")
-        toolbar = QToolBar("常用")
+        self.quit_action = self._action("退出", self.close)
+        self.ledger_actions = [
+            self.add_action, self.edit_action, self.delete_action, self.reveal_action, self.import_action,
+            self.export_action, self.bulletin_action, self.refresh_action, self.add_village_action,
+            self.archive_action, self.notices_action, self.due_action,
+        ]
+        toolbar = self.toolbar = QToolBar("常用")
         toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         for action in (self.import_action, self.add_action, self.edit_action, self.delete_action, None,
                        self.reveal_action, None, self.bulletin_action, self.export_action, self.refresh_action):
             if action is None:
@@ -222,6 +258,8 @@ class MainWindow(QMainWindow):
     # --- loading the selectors ---------------------------------------------------------------
     def load_choices(self, keep_month: bool = False, village_id: int | None = None) -> None:
         """Villages, subsidy types and the shown village's months and groups; then the rows."""
+        from app.ui.ledger_choices import load_choices
+
         db, preferred = self.db, village_id or self.filter_bar.village_id()
         if self._choices_task is not None:
             self._choices_task.drop()
@@ -244,6 +282,8 @@ class MainWindow(QMainWindow):
         self.apply_filter()
 
     def _village_picked(self, village_id: int) -> None:
+        from app.ui.ledger_choices import load_village_detail
+
         db = self.db
         if self._choices_task is not None:
             self._choices_task.drop()
@@ -291,6 +331,8 @@ class MainWindow(QMainWindow):
         if flt != self._summary_for:
             return
         self._summary_task = None
+        from app.core.money import format_yuan
+
         count, total = figures
         self.summary_label.setText(f"共 {count:,} 条，合计 {format_yuan(total, thousands=True)} 元")
 
@@ -314,6 +356,8 @@ class MainWindow(QMainWindow):
 
     def _after_change(self) -> None:
         """An edit may add or empty a month or a group: reload those, then the rows."""
+        from app.ui.ledger_choices import load_village_detail
+
         village_id, db = self.filter_bar.village_id(), self.db
         if village_id is None:
             self.load_choices(keep_month=True)
@@ -337,6 +381,10 @@ class MainWindow(QMainWindow):
         return self.model.payout_id(row) if row is not None else None
 
     def _update_actions(self) -> None:
+        if self.table is None:  # the frame alone: nothing to act on yet, but 退出
+            for action in self.ledger_actions:
+                action.setEnabled(False)
+            return
         has_village = self.filter_bar.village_id() is not None
         has_row = self.selected_payout() is not None
         for action in (self.add_action, self.import_action, self.export_action):
@@ -356,7 +404,9 @@ class MainWindow(QMainWindow):
         if village_id is None:
             return None
         month = self.filter_bar.selected_month() or dt.date.today().replace(day=1)
-        from app.ui.payout_dialog import EntryContext  # with the ID and money rules: on first use
+        from app.ui.payout_dialog import (
+            EntryContext,  # with the ID and money rules: on first use
+        )
 
         return EntryContext(
             db=self.db,
@@ -474,6 +524,8 @@ class MainWindow(QMainWindow):
         if channel is None:
             return
         title = f"{self.filter_bar.describe()} 惠民惠农补贴资金发放明细"
+        from PySide6.QtWidgets import QFileDialog
+
         path, _ = QFileDialog.getSaveFileName(self, "导出 Excel", f"{title}.xlsx", "Excel 表格 (*.xlsx)")
         if not path:
             return

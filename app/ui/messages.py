@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 Icon = QMessageBox.Icon
@@ -16,6 +15,9 @@ Role = QMessageBox.ButtonRole
 
 
 def _box(parent: QWidget | None, icon: Icon, title: str, text: str, detail: str = "") -> QMessageBox:
+    # Not at import: the main window's frame is drawn before PySide builds its `Qt` namespace.
+    from PySide6.QtCore import Qt
+
     box = QMessageBox(parent)
     box.setIcon(icon)
     box.setWindowTitle(title)
