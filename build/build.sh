@@ -62,8 +62,10 @@ check_bundle() {  # $1 bundle folder, $2.. files that must be there (relative to
 # ---------------------------------------------------------------------------------------------
 build_linux() {
     local dist="$ROOT/dist/linux" started=$SECONDS
-    # PyInstaller strips the libraries (binutils' strip) and reads their links with ldd.
-    need_debian_packages binutils libc-bin
+    # PyInstaller strips the libraries (binutils' strip) and reads their links with ldd; build/icu_data.py
+    # relinks Qt's ICU data with binutils' as and ld. Qt's xcb plugin links libxcb-icccm and -keysyms,
+    # which not every desktop has: installed here, PyInstaller puts them in the bundle.
+    need_debian_packages binutils libc-bin libxcb-icccm4 libxcb-keysyms1
     say "Linux bundle (PyInstaller $(pin pyinstaller), Python $(python3 -c 'import sys; print(sys.version.split()[0])'))"
     # The current environment runs the build (it has the app's dependencies: pip install -e .).
     # Only the freezer is added, pinned; its other requirements are left as they are.
@@ -77,8 +79,13 @@ build_linux() {
     [ -x "$bundle/cunwu" ] && [ -x "$bundle/cunwu-gui" ] || die "the two programs are not in $bundle"
     # A bundle without its platform plugins builds fine and then cannot open a window: check.
     check_bundle "$bundle" "PySide6/Qt/plugins/platforms/libqxcb.so" "PySide6/Qt/plugins/platforms/libqoffscreen.so" \
-        "PySide6/Qt/plugins/platforms/libqwayland*.so" "PySide6/Qt/translations/qtbase_zh_CN.qm" \
+        "PySide6/Qt/plugins/platforms/libqwayland*.so" "PySide6/Qt/plugins/printsupport/libcupsprintersupport.so" \
+        "PySide6/Qt/translations/qtbase_zh_CN.qm" "libxcb-icccm.so.4" "libxcb-keysyms.so.1" "libxcb-cursor.so.0" \
         "resources/samples/selftest_payouts.xlsx" "resources/fonts" "db/env.py" "db/versions"
+    # Every library the bundle links to is in it or one the desktop provides (bundle_rules.SYSTEM_LIBRARIES),
+    # and Qt answers the same with the bundle's cut-down ICU data as with the whole.
+    python3 "$ROOT/build/bundle_rules.py" check-system-needs "$bundle" || die "the bundle lacks libraries (above)"
+    python3 "$ROOT/build/icu_data.py" check "$bundle" || die "the bundle's ICU data is not enough for Qt (above)"
 
     say "frozen self-test (Linux, offscreen)"
     local line

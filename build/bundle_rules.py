@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import fnmatch
 import importlib.util
+import re
 from pathlib import Path
 from typing import Iterable
 
@@ -24,6 +25,17 @@ EXCLUDED_MODULES = [
     "pytest", "_pytest", "hypothesis", "pytestqt", "pypdf", "xlwt", "msoffcrypto",
     "psycopg", "psycopg_binary", "psycopg2", "cryptography", "cffi", "greenlet",
     "email_validator", "dotenv", "yaml", "jinja2", "requests", "urllib3", "certifi", "boto3", "botocore",
+    # Pillow is here only because ReportLab imports it; the app never decodes an image with it (photos are
+    # kept as files and told apart by their first bytes). Each of these codecs is imported in a
+    # try/except ImportError by its plugin, so the format just reads as unsupported: AVIF alone is 5 MB.
+    "PIL._avif", "PIL._webp", "PIL._imagingcms", "PIL.ImageCms", "PIL._imagingtk", "PIL.ImageTk",
+    # Line editing for pdb/code/cmd, which import it in a try: it only drags in libreadline and libtinfo.
+    "readline",
+    # Databases the app never opens. SQLite is the app's; PostgreSQL's dialect stays because
+    # alembic.ddl.postgresql imports it at import time (alembic imports the others' only for type checking).
+    "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.oracle",
+    # pypinyin's phrase dictionary (2.5 MB, 0.1 s to load): see DROPPED_DATA_FILES.
+    "pypinyin.phrases_dict",
     # Qt: the app uses QtCore, QtGui and QtWidgets only.
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickControls2", "PySide6.QtQuickWidgets",
     "PySide6.QtQuickTest", "PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "PySide6.QtSql", "PySide6.QtTest",
@@ -37,7 +49,8 @@ EXCLUDED_MODULES = [
 ]
 
 # Pure-Python packages stored as .pyc files in the shared _internal/ folder instead of each program's
-# embedded archive (PYZ): with two programs, the PYZ way would carry them twice (~9 MB).
+# embedded archive (PYZ): with two programs, the PYZ way would carry them twice (~9 MB). Windows only:
+# the Linux bundle has one program (cunwu.spec), whose archive holds them compressed.
 SHARED_PACKAGES = (
     "app", "sqlalchemy", "sqlmodel", "pydantic", "pydantic_core", "alembic", "mako", "reportlab", "openpyxl",
     "et_xmlfile", "pypinyin", "stdnum", "chinese_calendar", "platformdirs", "python_calamine", "annotated_types",
@@ -55,7 +68,10 @@ KEPT_PLUGIN_DIRS = {
     "imageformats",  # trimmed further below
     "iconengines",  # SVG icons
     "xcbglintegrations",
-    "wayland-decoration-client", "wayland-graphics-integration-client", "wayland-shell-integration",
+    # Not wayland-graphics-integration-client: every plugin in it links Qt6OpenGL, which the bundle
+    # leaves out (DROPPED_LIBRARY_PATTERNS), so Qt could never load one; widgets draw through shared
+    # memory, which QtWaylandClient does itself.
+    "wayland-decoration-client", "wayland-shell-integration",
 }
 # Plugins of kept folders that a desktop office app never loads: embedded-device platforms (EGLFS,
 # framebuffer, VNC, Vulkan display) and the GTK theme (it alone pulls cairo, pixman and GTK's stack).
@@ -66,6 +82,15 @@ DROPPED_PLUGIN_PATTERNS = (
 KEPT_IMAGE_FORMATS = ("*qico*", "*qsvg*")
 # Only qtbase's Chinese translation: Qt's own buttons and menus (确定, 取消, 复制…) in Chinese.
 KEPT_TRANSLATIONS = ("qtbase_zh_CN.qm",)
+# Data files of libraries, by their path in the bundle, that no code the app runs reads.
+# python-stdnum carries lookup tables for many countries' numbers (MAC vendors alone 1.2 MB); the app
+# validates Chinese resident ID numbers only, whose check reads cn/loc.dat (the region codes).
+KEPT_STDNUM_DATA = ("stdnum/cn/loc.dat",)
+# pypinyin's phrase dictionary goes with its module (EXCLUDED_MODULES): app/core/names.py, the only
+# user of pypinyin, sets PYPINYIN_NO_PHRASES before importing it, since it converts names one character
+# at a time and the dictionary holds phrases only: every character's initial is the same without it.
+DROPPED_DATA_FILES = ("pypinyin/phrases_dict.json",)
+
 # Qt libraries that only the dropped plugins or QML would load; opengl32sw.dll is Mesa's software
 # OpenGL (20 MB) for Qt Quick / QOpenGLWidget, which a widgets app never loads.
 DROPPED_LIBRARY_PATTERNS = (
@@ -94,6 +119,10 @@ def keep_entry(dest: str) -> bool:
         return True
     if "/translations/" in lower and name.endswith(".qm"):
         return name in {t.lower() for t in KEPT_TRANSLATIONS}
+    if path.startswith("stdnum/") and name.endswith(".dat"):
+        return path in KEPT_STDNUM_DATA
+    if path in DROPPED_DATA_FILES:
+        return False
     if any(fnmatch.fnmatch(name, pattern) for pattern in DROPPED_LIBRARY_PATTERNS):
         return False
     return True
@@ -104,30 +133,87 @@ def trim(toc: Iterable[tuple]) -> list[tuple]:
     return [entry for entry in toc if keep_entry(entry[0])]
 
 
+# Linux: libraries of the desktop itself, which the bundle takes from the system as it already takes
+# the OpenGL and Wayland libraries and libxcb. All but libcups are on the AppImage project's list of
+# libraries present on every desktop and known to break the system's own when bundled (fontconfig with
+# the system's configuration and font caches, a libstdc++ older than the system's GL driver needs,
+# libX11 and libX11-xcb built for another libxcb than the system's); the system's libGLX, which Qt's
+# libGL needs, links libX11 in any case. libcups: printing goes through the system's CUPS, whose
+# client library matches its server and configuration; without CUPS there is no printer (Qt's print
+# dialog then prints to a PDF file). What only these pulled in goes with them
+# (prune_unreferenced_libraries): GnuTLS, Kerberos and Avahi (libcups), PNG and Brotli (FreeType),
+# Expat (fontconfig). The bundle needs glibc 2.35 (its libpython) and GLIBCXX_3.4.29 (Qt): every
+# system that runs it has these libraries at least as new as Qt needs.
+SYSTEM_LIBRARIES = (
+    "libstdc++.so.*", "libgcc_s.so.*", "libfontconfig.so.*", "libfreetype.so.*",
+    "libX11.so.*", "libX11-xcb.so.*", "libxcb.so.*", "libcups.so.*",
+)
+# What the bundle may expect from the system (check_system_needs): glibc, the graphics stack, and
+# SYSTEM_LIBRARIES. Anything else it links to must be in the bundle.
+EXPECTED_FROM_SYSTEM = SYSTEM_LIBRARIES + (
+    "ld-linux-x86-64.so.*", "libc.so.*", "libm.so.*", "libdl.so.*", "libpthread.so.*", "librt.so.*",
+    "libresolv.so.*", "libutil.so.*",
+    "libGL.so.*", "libEGL.so.*", "libOpenGL.so.*", "libGLX.so.*", "libwayland-client.so.*",
+    "libwayland-cursor.so.*", "libwayland-egl.so.*",
+)
+
+
+def _system_library(name: str) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SYSTEM_LIBRARIES)
+
+
 def prune_unreferenced_libraries(binaries: list[tuple]) -> list[tuple]:
-    """Drop the shared libraries at the bundle's top level that nothing kept still links to.
+    """Drop the shared libraries at the bundle's top level that are the desktop's (SYSTEM_LIBRARIES)
+    or that nothing kept still links to.
 
     PyInstaller copies a plugin's system libraries beside it; dropping the plugin (keep_entry) leaves
     them behind: the GTK theme alone leaves cairo, pango, gdk-pixbuf and Kerberos. Everything inside a
     folder (Python extensions, Qt and its plugins) is a root; the top-level libraries stay only when
-    reachable from a root. Linux only: on Windows the top level holds just Python's own DLLs.
+    reachable from a root through bundled libraries. Linux only: on Windows the top level holds just
+    Python's own DLLs.
     """
-    from PyInstaller.depend.bindepend import get_imports
-
     def top_level(entry: tuple) -> bool:
         return "/" not in _norm(entry[0]) and entry[2] == "BINARY" and not entry[0].startswith("libpython")
 
+    binaries = [entry for entry in binaries if not (top_level(entry) and _system_library(entry[0]))]
     libraries = {Path(entry[0]).name: entry for entry in binaries if top_level(entry)}
     queue = [entry for entry in binaries if not top_level(entry) and entry[2] != "SYMLINK"]
     needed: set[str] = set()
     while queue:
         entry = queue.pop()
-        for name, _path in get_imports(entry[1]):
-            base = Path(name).name
+        # The libraries it names itself: ldd (PyInstaller's get_imports) would also list those of the
+        # system libraries it links to, and keep what only they need.
+        for base in needed_libraries(Path(entry[1])):
             if base in libraries and base not in needed:
                 needed.add(base)
                 queue.append(libraries[base])
     return [entry for entry in binaries if not top_level(entry) or Path(entry[0]).name in needed]
+
+
+def needed_libraries(path: Path) -> list[str]:
+    """The libraries an ELF file names as needed (DT_NEEDED); none for anything else."""
+    import subprocess
+
+    with path.open("rb") as handle:
+        if handle.read(4) != b"\x7fELF":
+            return []
+    dynamic = subprocess.run(["readelf", "-d", str(path)], capture_output=True, text=True, check=True).stdout
+    return re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", dynamic)
+
+
+def check_system_needs(bundle: Path) -> list[str]:
+    """Linux: the libraries the bundle's programs and libraries link to that are neither in the bundle
+    nor expected from the system (EXPECTED_FROM_SYSTEM), each with one library that needs it. A
+    non-empty answer means a bundle that works here and fails on a clerk's PC."""
+    files = [path for path in bundle.rglob("*") if path.is_file() and not path.is_symlink()]
+    present = {path.name for path in bundle.rglob("*")}
+    missing: dict[str, str] = {}
+    for path in files:
+        for name in needed_libraries(path):
+            expected = any(fnmatch.fnmatchcase(name, pattern) for pattern in EXPECTED_FROM_SYSTEM)
+            if name not in present and not expected:
+                missing.setdefault(name, str(path.relative_to(bundle)))
+    return [f"{name} (needed by {user})" for name, user in sorted(missing.items())]
 
 
 def imports_of(folder: Path) -> list[str]:
@@ -165,3 +251,14 @@ def data_tree(source: Path, dest: str) -> list[tuple[str, str]]:
         relative_parent = path.parent.relative_to(source).as_posix()
         pairs.append((str(path), dest if relative_parent == "." else f"{dest}/{relative_parent}"))
     return pairs
+
+
+if __name__ == "__main__":
+    import sys
+
+    if sys.argv[1:2] != ["check-system-needs"] or len(sys.argv) != 3:
+        sys.exit("usage: bundle_rules.py check-system-needs BUNDLE")
+    problems = check_system_needs(Path(sys.argv[2]))
+    for problem in problems:
+        print(f"not in the bundle nor the system's: {problem}", file=sys.stderr)
+    sys.exit(1 if problems else 0)

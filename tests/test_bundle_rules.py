@@ -25,6 +25,9 @@ import version_info  # noqa: E402
     "PySide6/Qt/translations/qtbase_zh_CN.qm",
     "PySide6/Qt6Core.dll",
     "resources/fonts/HanaMinA.ttf",
+    "PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so",
+    "stdnum/cn/loc.dat",
+    "pypinyin/pinyin_dict.json",
 ])
 def test_what_the_app_needs_stays(dest):
     assert bundle_rules.keep_entry(dest)
@@ -41,6 +44,10 @@ def test_what_the_app_needs_stays(dest):
     "PySide6/opengl32sw.dll",
     "PySide6/Qt6Qml.dll",
     "PySide6/Qt/lib/libQt6Network.so.6",
+    "PySide6/Qt/plugins/wayland-graphics-integration-client/libqt-plugin-wayland-egl.so",
+    "stdnum/oui.dat",
+    "stdnum/at/postleitzahl.dat",
+    "pypinyin/phrases_dict.json",
 ])
 def test_what_a_widgets_app_never_loads_goes(dest):
     assert not bundle_rules.keep_entry(dest)
