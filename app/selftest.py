@@ -3,8 +3,9 @@
 In a new temporary folder whose path holds Chinese characters (as on many office PCs): create and
 migrate a database, seed it, add a village, import the bundled sample payout list (synthetic people,
 resources/samples/), list it masked, export the Excel file and read it back, print the bulletin sheet
-to PDF with a rare name character (䶮) and read its text back (PDFium), and start Qt offscreen with
-the bundled fonts. The user's real database is never opened. Runs the same frozen (PyInstaller bundle: it checks
+to PDF with a rare name character (䶮) and read its text back (PDFium), start Qt offscreen with
+the bundled fonts, and open the main window on the self-test database until it shows the imported
+rows, their ID numbers masked. The user's real database is never opened. Runs the same frozen (PyInstaller bundle: it checks
 that everything was bundled) and unfrozen (tests/test_selftest.py).
 
 Prints one line: 自检通过：… (exit 0) or 自检失败：step：reason (exit 1).
@@ -169,6 +170,35 @@ def _qt(ctx: _Context) -> str:
     return f"界面库 Qt {pyside_version}（{app.platformName()}）"
 
 
+def _window(ctx: _Context) -> str:
+    """The clerk's window on the self-test database: it must show the imported rows, IDs masked."""
+    import time
+
+    from PySide6.QtCore import QEventLoop
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.main_window import MainWindow
+
+    app = QApplication.instance()
+    window = MainWindow(ctx.database, ACTOR)  # type: ignore[arg-type]
+    try:
+        deadline = time.monotonic() + 30  # an old PC under antivirus scanning: generous
+        while time.monotonic() < deadline and not (
+            window.choices_loaded and window.model.rowCount() > 0 and not window.model.is_loading()
+        ):
+            app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        shown = [window.model.display_row(row) for row in range(window.model.rowCount())]
+        _check(len(shown) == ctx.count, f"主窗口显示了 {len(shown)} 条记录，应为 {ctx.count} 条")
+        _check(not _valid_ids(" ".join(row.id_number for row in shown if row)), "主窗口显示了完整的身份证号")
+        _check(not window.grab().isNull(), "主窗口无法绘制")  # drawn without show(): no window flashes up
+    finally:
+        window.shutdown()
+        window.close()
+        window.deleteLater()
+        app.processEvents()
+    return f"主窗口显示 {len(shown)} 条（已遮掩）"
+
+
 STEPS: tuple[tuple[str, Callable[[_Context], str]], ...] = (
     ("创建数据库", _database),
     ("写入补贴项目和村", _seed),
@@ -177,6 +207,7 @@ STEPS: tuple[tuple[str, Callable[[_Context], str]], ...] = (
     ("导出 Excel", _excel),
     ("公开表 PDF", _pdf),
     ("界面库", _qt),
+    ("主窗口", _window),
 )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from app import selftest
@@ -12,8 +13,24 @@ def test_selftest_passes_on_the_bundled_sample():
     assert passed, line
     assert line.startswith("自检通过：")
     assert "\n" not in line
-    for proof in ("数据库已创建", "导入样例 12 条", "遮掩列表", "Excel 导出并读回", "公开表 PDF", "生僻字", "界面库"):
+    for proof in ("数据库已创建", "导入样例 12 条", "遮掩列表", "Excel 导出并读回", "公开表 PDF", "生僻字", "界面库",
+                  "主窗口显示 12 条（已遮掩）"):
         assert proof in line
+
+
+def test_a_window_that_shows_a_full_id_number_fails_the_selftest(monkeypatch):
+    """The window step reads what the table would show: an unmasked screen must not pass."""
+    from app.ui import ledger_model
+
+    masked = ledger_model.mask_record
+
+    def unmasked(record, policy):  # noqa: ANN001, ANN202 - the worst bug: the full number on screen
+        return dataclasses.replace(masked(record, policy), id_number=record.id_number)
+
+    monkeypatch.setattr(ledger_model, "mask_record", unmasked)
+    passed, line = selftest.run_selftest()
+    assert not passed
+    assert line == "自检失败：主窗口：主窗口显示了完整的身份证号"
 
 
 def test_a_missing_sample_is_reported_with_its_step(monkeypatch, tmp_path):
