@@ -56,3 +56,12 @@ def test_given_name_masks():
 def test_pinyin_initials_cover_rare_characters():
     assert pinyin_initials("张三") == "zs"
     assert pinyin_initials("王䶮") == "wy"
+
+
+def test_a_surname_read_otherwise_is_findable_by_its_own_initial():
+    """单 is shàn and 曾 zēng as surnames (dān, céng otherwise): the clerk types the surname's reading."""
+    assert pinyin_initials("曾国藩") == "zgf cgf"
+    assert pinyin_initials("单雄信") == "sxx dxx"
+    assert pinyin_initials("尉迟恭") == "ycg wcg"  # a compound surname, read as a whole
+    assert pinyin_initials("张曾") == "zc"  # only the surname: 曾 as a given name keeps its reading
+    assert pinyin_initials("阿依·单") == "ay·d"  # a transliterated name has no Han surname

@@ -109,3 +109,20 @@ def test_filter_by_pinyin_initials_and_sort_in_sql(db, village_id, dibao):
     assert [r.name for r in by_initials] == ["张三丰", "张三"]
     assert [r.name for r in by_name] == ["李四"]
     assert [r.amount_fen for r in descending] == [30000, 20000, 10000]
+
+
+def test_a_surname_is_found_by_its_surname_reading_and_its_everyday_one(db, village_id, dibao):
+    from app.core.synthetic import make_id_number
+    import random
+
+    rng = random.Random(11)
+    for name in ("曾国藩", "单雄信", "邓雄心"):
+        person = type("P", (), {"name": name, "id_number": make_id_number(rng)})
+        add_payout(db, village_id, entry(person, dibao, amount="100"), ACTOR)
+    with db.reading() as session:
+        def found(text: str) -> list[str]:
+            return sorted(r.name for r in fetch_page(session, LedgerFilter(text=text), 0, 50))
+
+        assert found("zgf") == found("cgf") == ["曾国藩"]
+        assert found("sxx") == ["单雄信"]
+        assert found("dxx") == ["单雄信", "邓雄心"]

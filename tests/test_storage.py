@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import shutil
 import subprocess
 import sys
@@ -9,18 +10,20 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import create_engine, insert, inspect, select, text
 from sqlmodel import SQLModel
 
+from app.core.synthetic import make_id_number
 from app.resources import migrations_dir
 from app.storage import engine as engine_module
 from app.storage import migrations, network_drive
 from app.storage.engine import DatabaseCorrupt, open_database
 from app.storage.instance_lock import DatabaseInUse
 from app.storage.migrations import DatabaseFromNewerVersion
-from app.storage.models import AuditLog, AuditLogIsAppendOnly, Village
+from app.storage.models import AuditLog, AuditLogIsAppendOnly, Person, Village
 from app.storage.paths import DB_ENV, resolve_db_path
 
 
@@ -96,6 +99,27 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(tmp_path, mon
         backup.dispose()
     finally:
         database.close()
+
+
+def test_upgrading_to_0005_adds_surname_readings_to_stored_initials(tmp_path):
+    """Rows written before 0005 hold the everyday initials only (曾国藩 → cgf): the upgrade adds the
+    surname's reading, touches no other row, and a downgrade gives back what was there."""
+    path = tmp_path / "old.sqlite3"
+    engine = engine_module.sqlite_engine(path)
+    person = Person.__table__
+    rng = random.Random(5)
+    people = [(name, initials, make_id_number(rng)) for name, initials in (("曾国藩", "cgf"), ("张三", "zs"), ("区永", "qy"))]
+    with engine.begin() as connection:
+        migrations.upgrade(connection, "0004")
+        for name, initials, id_number in people:
+            connection.execute(insert(person).values(name=name, name_initials=initials, id_number=id_number))
+        migrations.upgrade(connection, "0005")
+        upgraded = dict(connection.execute(select(person.c.name, person.c.name_initials)).all())
+        command.downgrade(migrations.alembic_config(connection), "0004")
+        downgraded = dict(connection.execute(select(person.c.name, person.c.name_initials)).all())
+    engine.dispose()
+    assert upgraded == {"曾国藩": "zgf cgf", "张三": "zs", "区永": "oy qy"}
+    assert downgraded == {"曾国藩": "cgf", "张三": "zs", "区永": "qy"}
 
 
 def test_fresh_database_needs_no_backup(tmp_path):

@@ -78,11 +78,26 @@ def _initial(char: str) -> str:
     return lazy_pinyin(char, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))[0].lower()
 
 
+# Surnames read otherwise than their character's everyday reading, which is what pypinyin gives:
+# 单 shàn, not dān; 曾 zēng, not céng. The clerk types the surname's initial.
+SURNAME_INITIALS = {
+    "单": "s", "曾": "z", "解": "x", "仇": "q", "区": "o", "查": "z", "乐": "y", "覃": "q", "翟": "z",
+    "种": "c", "繁": "p", "召": "s", "隗": "w", "秘": "b", "折": "s", "祭": "z", "句": "g", "藏": "z",
+    "蕃": "p", "尉迟": "yc", "万俟": "mq", "澹台": "tt",
+}
+
+
 def pinyin_initials(name: str) -> str:
-    """张三 → 'zs'. Characters without a reading (or non-Han) are kept lower-cased as they are.
+    """张三 → 'zs'; 曾国藩 → 'zgf cgf' (the surname's reading first, then the everyday one, so that
+    a search for either finds him). Characters without a reading (or non-Han) are kept lower-cased.
 
     Character by character: names are not phrases (pypinyin's phrase matching only ever misreads a
     name that happens to spell a word), and a village's few thousand distinct characters are looked
     up once each, which is what makes a 100,000-row import affordable.
     """
-    return "".join(_initial(char) for char in name)
+    everyday = "".join(_initial(char) for char in name)
+    surname = name[: surname_length(name)]
+    reading = SURNAME_INITIALS.get(surname)
+    if reading is None or NAME_SEPARATOR in name:
+        return everyday
+    return f"{reading}{everyday[len(surname):]} {everyday}"
