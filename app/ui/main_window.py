@@ -27,6 +27,7 @@ from app.ui.background import Task, TaskRunner
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableView
 
+    from app.outputs.masked_rows import DisplayRow
     from app.services.ledger_filter import LedgerFilter
     from app.services.subsidies import SubsidyInfo
     from app.storage.engine import Database
@@ -380,6 +381,13 @@ class MainWindow(QMainWindow):
         row = self.selected_row()
         return self.model.payout_id(row) if row is not None else None
 
+    def _selected_shown(self) -> tuple[int, DisplayRow] | None:
+        """The selected payout and its row as the screen shows it (masked)."""
+        row = self.selected_row()
+        payout_id = self.model.payout_id(row) if row is not None else None
+        shown = self.model.display_row(row) if row is not None else None
+        return None if payout_id is None or shown is None else (payout_id, shown)
+
     def _update_actions(self) -> None:
         if self.table is None:  # the frame alone: nothing to act on yet, but 退出
             for action in self.ledger_actions:
@@ -404,9 +412,8 @@ class MainWindow(QMainWindow):
         if village_id is None:
             return None
         month = self.filter_bar.selected_month() or dt.date.today().replace(day=1)
-        from app.ui.payout_dialog import (
-            EntryContext,  # with the ID and money rules: on first use
-        )
+        # With the ID and money rules: on first use.
+        from app.ui.payout_dialog import EntryContext
 
         return EntryContext(
             db=self.db,
@@ -450,11 +457,10 @@ class MainWindow(QMainWindow):
             self._after_change()
 
     def delete_selected(self) -> None:
-        row = self.selected_row()
-        payout_id = self.model.payout_id(row) if row is not None else None
-        shown = self.model.display_row(row) if row is not None else None
-        if payout_id is None or shown is None:
+        selected = self._selected_shown()
+        if selected is None:
             return
+        payout_id, shown = selected
         question = f"确定删除 {shown.name} {shown.period} 的“{shown.subsidy}” {shown.amount} 元吗？"
         if not messages.confirm(self, "删除发放记录", question, "删除", "删除后，原内容仍保存在操作日志中。"):
             return
@@ -469,11 +475,10 @@ class MainWindow(QMainWindow):
         self._after_change()
 
     def reveal_selected(self) -> None:
-        row = self.selected_row()
-        payout_id = self.model.payout_id(row) if row is not None else None
-        shown = self.model.display_row(row) if row is not None else None
-        if payout_id is None or shown is None:
+        selected = self._selected_shown()
+        if selected is None:
             return
+        payout_id, shown = selected
         if not messages.confirm(
             self, "显示完整身份证号", f"要查看 {shown.name} 的完整身份证号吗？", "显示",
             "谁在什么时间查看了哪一个身份证号，会记入操作日志。",

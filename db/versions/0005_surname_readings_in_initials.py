@@ -23,6 +23,15 @@ _person = sa.table("person", sa.column("id", sa.Integer), sa.column("name", sa.S
                    sa.column("name_initials", sa.String))
 
 
+def _store(bind: sa.engine.Connection, changes: list[dict]) -> None:
+    if changes:
+        bind.execute(
+            _person.update().where(_person.c.id == sa.bindparam("person_id"))
+            .values(name_initials=sa.bindparam("initials")),
+            changes,
+        )
+
+
 def upgrade() -> None:
     from app.core.names import SURNAME_INITIALS, pinyin_initials
 
@@ -32,12 +41,7 @@ def upgrade() -> None:
         sa.select(_person.c.id, _person.c.name).where(sa.func.substr(_person.c.name, 1, 1).in_(first_characters))
     ).all()
     changes = [{"person_id": person_id, "initials": pinyin_initials(name)[:60]} for person_id, name in rows]
-    if changes:
-        bind.execute(
-            _person.update().where(_person.c.id == sa.bindparam("person_id"))
-            .values(name_initials=sa.bindparam("initials")),
-            changes,
-        )
+    _store(bind, changes)
 
 
 def downgrade() -> None:
@@ -45,9 +49,4 @@ def downgrade() -> None:
     bind = op.get_bind()
     rows = bind.execute(sa.select(_person.c.id, _person.c.name_initials).where(_person.c.name_initials.contains(" "))).all()
     changes = [{"person_id": person_id, "initials": initials.split(" ", 1)[1]} for person_id, initials in rows]
-    if changes:
-        bind.execute(
-            _person.update().where(_person.c.id == sa.bindparam("person_id"))
-            .values(name_initials=sa.bindparam("initials")),
-            changes,
-        )
+    _store(bind, changes)
