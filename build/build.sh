@@ -107,6 +107,15 @@ winpath() { echo "Z:${1//\//\\}"; }
 # "init_sys_streams ... Invalid handle". The Windows pip must not see the Linux pip's settings.
 wine_run() { env -u PIP_FIND_LINKS -u PIP_CERT wine "$@" </dev/null 2>&1 | cat; }
 
+wine_selftest() {  # $1 a cunwu.exe, $2 what it is: it passes its self-test under wine; prints the line
+    # As on a Chinese Windows PC: code page 936 (GBK) for file names and console output, hence
+    # the iconv. The self-test starts Qt with -platform offscreen itself (wine drops QT_* variables).
+    local output
+    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$1" selftest | iconv -f GB18030 -t UTF-8) \
+        || die "$2 failed its self-test under wine:"$'\n'"$output"
+    grep "自检通过" <<<"$output" || die "$2 did not pass its self-test under wine:"$'\n'"$output"
+}
+
 verify_signature() {  # $1 file, $2 publisher that must have signed it
     local log
     # -ignore-crl: no network here for revocation lists; the chain and the timestamp are checked.
@@ -243,12 +252,6 @@ installed_value() {  # $1 value name under the uninstall key (64-bit view), as t
         | sed -n "s/^ *$1 *REG_[A-Z_]* *//p" | tr -d '\r'
 }
 
-installed_selftest() {  # the installed cunwu.exe passes its self-test
-    local output
-    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$PROGRAM_DIR/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) || true
-    grep -q "自检通过" <<<"$output" || die "the installed program fails its self-test ($1):"$'\n'"$output"
-}
-
 data_fingerprint() { (cd "$DATA_DIR" && find . -type f -exec sha256sum {} + | sort); }
 
 run_setup() {  # $1 installer; prints its exit code (wine waits for the program it started)
@@ -272,7 +275,7 @@ check_installer() {  # $1 bundle, $2 installer
     for link in "${SHORTCUTS[@]}"; do [ -f "$link" ] || die "no shortcut: $link"; done
     [ "$(installed_value DisplayName)" = "村务公开助手" ] && [ "$(installed_value DisplayVersion)" = "$VERSION" ] \
         || die "the uninstall entry in the registry is wrong"
-    installed_selftest "after installing"
+    wine_selftest "$PROGRAM_DIR/cunwu.exe" "the installed program (after installing)" >/dev/null
     # The clerk's data, in %LOCALAPPDATA%\Cunwu: made by the installed program, never touched again here.
     LC_ALL=zh_CN.UTF-8 wine_run "$PROGRAM_DIR/cunwu.exe" init >/dev/null
     [ -f "$DATA_DIR/cunwu.sqlite3" ] || die "the installed program made no database in %LOCALAPPDATA%\\Cunwu"
@@ -295,7 +298,7 @@ check_installer() {  # $1 bundle, $2 installer
     [ "$(run_setup "$setup")" = 0 ] || die "installing over the installed version failed"
     [ ! -e "$PROGRAM_DIR/_internal/left-by-an-older-version.dll" ] \
         || die "upgrading left the previous version's files behind"
-    installed_selftest "after upgrading"
+    wine_selftest "$PROGRAM_DIR/cunwu.exe" "the installed program (after upgrading)" >/dev/null
 
     # The uninstaller copies itself to %TEMP% and returns at once: wineserver -w waits for the copy.
     wine_run "$PROGRAM_DIR/uninstall.exe" /S >/dev/null
@@ -335,13 +338,7 @@ build_windows() {
         || die "a wine-only shim got into the bundle"
 
     say "frozen self-test (Windows build, under wine)"
-    local output
-    # As on a Chinese Windows PC: code page 936 (GBK) for file names and console output, hence
-    # the iconv. The self-test starts Qt with -platform offscreen itself (wine drops QT_* variables).
-    output=$(LC_ALL=zh_CN.UTF-8 wine_run "$bundle/cunwu.exe" selftest | iconv -f GB18030 -t UTF-8) \
-        || die "frozen self-test failed under wine:"$'\n'"$output"
-    grep -q "自检通过" <<<"$output" || die "frozen self-test did not pass under wine:"$'\n'"$output"
-    grep "自检通过" <<<"$output"
+    wine_selftest "$bundle/cunwu.exe" "the frozen program"
 
     say "installer (NSIS)"
     local setup="$dist/Cunwu-Setup-$VERSION.exe"
