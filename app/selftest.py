@@ -98,7 +98,7 @@ def _import(ctx: _Context) -> str:
 
 
 def _listing(ctx: _Context) -> str:
-    from app.core.masking import Channel, policy_for
+    from app.core.disclosure import Channel, policy_for
     from app.outputs.listing import to_table
     from app.outputs.masked_rows import mask_records
     from app.services.ledger import LedgerFilter, fetch_all
@@ -114,7 +114,7 @@ def _listing(ctx: _Context) -> str:
 
 
 def _excel(ctx: _Context) -> str:
-    from app.core.masking import Channel
+    from app.core.disclosure import Channel
     from app.core.money import to_capital
     from app.inputs.tabular import read_tabular
     from app.outputs.bulletin_xlsx import write_bulletin_xlsx
@@ -133,7 +133,7 @@ def _excel(ctx: _Context) -> str:
 
 
 def _pdf(ctx: _Context) -> str:
-    from app.core.masking import Channel
+    from app.core.disclosure import Channel
     from app.outputs.bulletin_pdf import render_bulletin
     from app.services.bulletin import sheet_for
 

@@ -29,7 +29,7 @@ def run_migrations() -> None:
             context.run_migrations()
         return
     url = config.get_main_option("sqlalchemy.url")
-    engine = create_engine(url)
+    engine = create_engine(url, hide_parameters=True)
     with engine.begin() as connection:
         _configure(connection)
         with context.begin_transaction():

@@ -166,7 +166,11 @@ def test_filing_index_excel_keeps_numbers_as_written(configured, tmp_path):
                  "--out", str(out)]) == 0
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
     assert rows[2][:6] == ("件号", "档号", "文号", "责任者", "题名", "日期")
-    assert rows[3][:6] == ("0001", "J012-2026-D10-GK-0001", "桃发〔2026〕3号", "桃源村村民委员会", "村民代表会议记录", "20261008")
+    assert rows[3][:5] == ("0001", "J012-2026-D10-GK-0001", "桃发〔2026〕3号", "桃源村村民委员会", "村民代表会议记录")
+    # issue 11: a date is a date (shown as DA/T 22's YYYYMMDD) and 页数 a number, so they sort and add up.
+    sheet = load_workbook(out).active
+    assert sheet["F4"].value == dt.datetime(2026, 10, 8) and sheet["F4"].number_format == "yyyymmdd"
+    assert isinstance(sheet["H4"].value, int)
 
 
 def test_box_labels_carry_the_spine_fields(configured, tmp_path):

@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from app.core.ledger_record import LedgerRecord
-from app.core.masking import Channel, policy_for
+from app.core.disclosure import Channel, policy_for
 from app.core.money import format_yuan, to_capital
 from app.core.synthetic import make_people
 from app.outputs.bulletin_model import SheetMeta, build_sheet

@@ -53,7 +53,8 @@ def test_init_village_import_list_export(cli, people, tmp_path):
     assert {r["name"] for r in json.loads(out)} == {p.name for p in people[:3]}
 
     code, out, _ = cli("payouts", "list", "--village", "桃源村", "--format", "csv")
-    assert out.splitlines()[0].startswith("姓名,身份证号,组别,补贴项目,月份,发放金额(元)")
+    # A UTF-8 BOM first, so that Excel opens the Chinese as Chinese (issue 11).
+    assert out.splitlines()[0].startswith("\ufeff姓名,身份证号,组别,补贴项目,月份,发放金额(元)")
 
     out_file = tmp_path / "导出" / "桃源村10月.xlsx"
     code, out, _ = cli("payouts", "export", "--village", "桃源村", "--month", "2026-10", "--out", str(out_file))
@@ -61,8 +62,10 @@ def test_init_village_import_list_export(cli, people, tmp_path):
     sheet = load_workbook(out_file).active
     cells = [str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None]
     assert cells[0] == "桃源村2026年10月惠民惠农补贴资金发放公开表"  # laid out like the printed sheet
-    assert "合计：共 3 人次，金额 1,681.50 元（大写：壹仟陆佰捌拾壹元伍角整）" in cells
-    assert cells.count("560.50") == 3
+    assert "合计：共 3 人次，金额 1,681.50 元" in cells and "大写：壹仟陆佰捌拾壹元伍角整" in cells
+    # Amounts are numbers with two decimals (issue 11): the total is their sum.
+    amounts = [c for row in sheet.iter_rows() for c in row if c.number_format == "#,##0.00" and c.value is not None]
+    assert [float(c.value) for c in amounts] == [560.50, 560.50, 560.50, 1681.50]
     assert not any(idnumber.is_valid(c) for c in cells)
 
 

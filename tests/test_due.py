@@ -85,7 +85,7 @@ def test_excel_and_csv_for_the_quarterly_evaluation(db, people, tmp_path, capsys
     assert main(["--db", str(db.path), "due", "--month", "2026-10", "--village", VILLAGE, "--format", "csv",
                  "--today", "2026-10-20"]) == 0
     csv_lines = capsys.readouterr().out.splitlines()
-    assert csv_lines[0] == "village,code,item,requirement,deadline,posted,status"
+    assert csv_lines[0] == "\ufeffvillage,code,item,requirement,deadline,posted,status"
     assert any(line.startswith(f"{VILLAGE},S01,村级财务收支,") and line.endswith(",逾期完成") for line in csv_lines)
 
 

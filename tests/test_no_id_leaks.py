@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 
 from app.core import idnumber
 from app.core.ledger_record import LedgerRecord
-from app.core.masking import Channel, policy_for
+from app.core.disclosure import Channel, policy_for
 from app.outputs.bulletin_model import SheetMeta, build_sheet
 from app.outputs.bulletin_xlsx import write_bulletin_xlsx
 from app.outputs.listing import to_csv, to_json, to_table

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
-from app.core.masking import policy_for
+from app.core.disclosure import policy_for
 from app.outputs.listing import to_json
 from app.outputs.masked_rows import mask_records
 from app.services.importing import ImportRefused, ImportRequest, import_payouts

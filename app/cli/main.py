@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from app import APP_TITLE, __version__
-from app.core.masking import Channel, policy_for
+from app.core.disclosure import Channel, policy_for
 from app.core.periods import PeriodError, format_month_zh, parse_month
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -367,19 +367,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # an old console code page must not crash a report
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "handler", None):
-        parser.print_help()
-        return EXIT_USAGE
-    try:
-        return args.handler(args)
-    except _known_errors() as error:
-        _say_refusal(error)
-        return EXIT_REFUSED
-    except KeyboardInterrupt:
-        print("已中断，没有写入任何数据", file=sys.stderr)
-        return EXIT_REFUSED
+    from app.outputs.terminal import gated
+
+    with gated():  # every line printed below passes the disclosure gate
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "handler", None):
+            parser.print_help()
+            return EXIT_USAGE
+        try:
+            return args.handler(args)
+        except _known_errors() as error:
+            _say_refusal(error)
+            return EXIT_REFUSED
+        except KeyboardInterrupt:
+            print("已中断，没有写入任何数据", file=sys.stderr)
+            return EXIT_REFUSED
+        except Exception as error:  # noqa: BLE001 - the clerk gets a sentence, never a traceback
+            from app.services.errors import describe_failure
+
+            print(f"错误：{describe_failure(error)}", file=sys.stderr)
+            return EXIT_REFUSED
 
 
 def entry_point() -> None:

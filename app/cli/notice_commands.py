@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from app.cli.main import EXIT_OK, _actor, _add_db, _date, _month, _open, _Parser
-from app.core.masking import Channel
+from app.core.disclosure import Channel
 
 
 def _dates(text: str) -> list[dt.date]:
@@ -150,6 +150,8 @@ def _register_notice(notice: argparse._SubParsersAction) -> None:
     show.add_argument("notice_id", type=int, metavar="ID")
     show.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     show.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.WALL.value)
+    show.add_argument("--filing-copy", action="store_true",
+                      help="存档联：含异议提出人和内容，归档用，不得张贴")
     show.set_defaults(handler=cmd_notice_print)
 
 
@@ -292,7 +294,7 @@ def cmd_notice_print(args: argparse.Namespace) -> int:
 
     with _open(args) as database:
         sheet = notice_sheet(database, args.notice_id)
-    pages = render_notice(sheet, args.out, args.channel)
+    pages = render_notice(sheet, args.out, args.channel, args.filing_copy)
     warning = "" if sheet.reviewed else "（尚未审核，仅供审核用，不得张贴）"
     print(f"已生成公示：{args.out}（{pages} 页）{warning}")
     return EXIT_OK
@@ -321,11 +323,10 @@ def cmd_due(args: argparse.Namespace) -> int:
                   sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     elif args.format == "csv":
-        import csv
+        from app.outputs.listing import csv_text
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["village"], lineterminator="\n")
-        writer.writeheader()
-        writer.writerows(rows)
+        fields = list(rows[0]) if rows else ["village"]
+        sys.stdout.write(csv_text(fields, ([row[key] for key in fields] for row in rows)))
     else:
         print(f"{report.title}应公开事项（统计日 {report.today.isoformat()}）")
         for row in rows:

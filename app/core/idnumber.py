@@ -2,7 +2,11 @@
 
 Validity is exactly what domain.md says: 18 characters, a real birth date and the right
 ISO 7064 MOD 11-2 check character. The region code is deliberately *not* a validity test
-(codes of merged or renamed counties stay on people's IDs); an unknown one only earns a warning.
+(codes of merged or renamed counties stay on people's IDs): a code that was never issued earns a
+warning, one that ever was is fine whatever the birth year (app/core/regions.py).
+
+Nothing here calls a validator library: python-stdnum's region lookup raised KeyError for codes its
+table holds without a county, and a library must not be able to crash an import (issue 12).
 """
 
 from __future__ import annotations
@@ -13,8 +17,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from stdnum.cn import ric
-from stdnum.exceptions import ValidationError as _StdnumError
+from app.core import regions
+from app.core.text_rules import fold_digits
 
 ID_LENGTH = 18
 LEGACY_LENGTH = 15
@@ -34,20 +38,26 @@ class IdCheck:
     warnings: tuple[str, ...] = ()
 
 
-_PLAIN = re.compile(r"^[0-9]{17}[0-9X]$")
+_PLAIN = re.compile(r"[0-9]{17}[0-9X]")
 
 
 def normalize(raw: str) -> str:
-    """Trim spaces (ASCII and full-width), fold full-width digits, upper-case a trailing x."""
-    if _PLAIN.match(raw):
+    """Trim spaces (ASCII and full-width), fold every Unicode decimal digit (full-width ７, Arabic-Indic
+    ٧…) to ASCII, upper-case a trailing x: the same person is one number however it was typed."""
+    if _PLAIN.fullmatch(raw):
         return raw  # the common case, kept cheap for 100,000-row files
-    text = unicodedata.normalize("NFKC", str(raw))
+    text = fold_digits(unicodedata.normalize("NFKC", str(raw)))
     return re.sub(r"\s+", "", text).upper()
 
 
+# ISO 7064 MOD 11-2 as GB 11643-1999 states it: weight 2^(17-i) mod 11 for digit i.
+_WEIGHTS = tuple(pow(2, 17 - index, 11) for index in range(17))
+_CHECK = "10X98765432"
+
+
 def check_character(first17: str) -> str:
-    """The check character (0-9 or X) for the first 17 digits."""
-    return ric.calc_check_digit(first17 + "0")
+    """The check character (0-9 or X) for the first 17 ASCII digits."""
+    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS)) % 11]
 
 
 def validate(raw: object, today: dt.date | None = None) -> IdCheck:
@@ -76,11 +86,11 @@ def _validate(raw: object, today: dt.date | None = None) -> IdCheck:
         raise IdNumberError("身份证号为空")
     if _SCIENTIFIC.match(number):
         raise IdNumberError("身份证号被 Excel 存成了科学计数法，后几位已丢失，请把该列设为“文本”后重新录入")
-    if len(number) == LEGACY_LENGTH and number.isdigit():
+    if len(number) == LEGACY_LENGTH and number.isascii() and number.isdigit():
         raise IdNumberError("这是 15 位旧身份证号，请向本人核实后改为 18 位新号码")
     if len(number) != ID_LENGTH:
         raise IdNumberError(f"身份证号应为 18 位，这里是 {len(number)} 位")
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not _PLAIN.fullmatch(number):  # ASCII only: str.isdigit() also accepts ² and other non-decimal digits
         raise IdNumberError("身份证号只能由数字和末位的 X 组成")
     birth = birth_date(number)
     today = today or dt.date.today()
@@ -91,7 +101,7 @@ def _validate(raw: object, today: dt.date | None = None) -> IdCheck:
         raise IdNumberError("身份证号校验位不对（最后一位应为 " + expected + "），请核对是否录错")
     warnings: tuple[str, ...] = ()
     if not region_known(number):
-        warnings = (f"地区码 {number[:6]} 不在地区码表中（可能是已撤并的县），请核实",)
+        warnings = (f"地区码 {number[:6]} 不是 1980 年以来用过的任何县级行政区划代码，请核对身份证号",)
     return IdCheck(number=number, warnings=warnings)
 
 
@@ -112,15 +122,5 @@ def birth_date(number: str) -> dt.date | None:
 
 
 def region_known(number: str) -> bool:
-    return _region_known(number[:6], number[6:10])
-
-
-@functools.lru_cache(maxsize=8192)
-def _region_known(region: str, birth_year: str) -> bool:
-    # stdnum's table lookup is slow; a village file repeats a handful of regions and years.
-    probe = region + birth_year + "0101001"
-    try:
-        ric.get_birth_place(probe + check_character(probe))
-    except _StdnumError:
-        return False
-    return True
+    """True when the number's region code was ever issued (the birth year plays no part)."""
+    return regions.ever_issued(number[:6])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from app.core.ledger_record import LedgerRecord
-from app.core.masking import Channel, MaskPolicy, scrub_free_text
+from app.core.disclosure import Channel, MaskPolicy, scrub_free_text
 from app.core.money import format_yuan, to_capital
 from app.core.periods import format_month_zh
 from app.outputs.masked_rows import mask_record
@@ -52,6 +52,7 @@ class SheetMeta:
 @dataclass(frozen=True)
 class SheetRow:
     cells: dict[str, str]
+    amount_fen: int = 0
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def build_sheet(
                 "pay_date": shown.pay_date,
                 "note": shown.note,
             }
-            rows.append(SheetRow(cells))
+            rows.append(SheetRow(cells, record.amount_fen))
         shown_rows.extend(rows)
         sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows)))
     columns = tuple(

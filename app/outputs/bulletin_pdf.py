@@ -18,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from app.core.money import format_yuan
 from app.core.periods import format_month_zh
+from app.core.disclosure import for_output, published
 from app.outputs import pdf_text
 from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.fonts import FontChain, MissingGlyph, chain
@@ -266,6 +267,11 @@ def render_bulletin(
     on_page: Callable[[int, int], None] | None = None,
 ) -> int:
     """Write the PDF atomically; returns the page count."""
+    with published(sheet.meta.supervision_phone):
+        return _render(sheet, out, size, on_page)
+
+
+def _render(sheet: BulletinSheet, out: Path, size: str, on_page: Callable[[int, int], None] | None) -> int:
     geometry = _geometry(sheet, size)
     pages = _paginate(_build_rows(sheet, geometry, chain("body")), geometry)
     out = Path(out)
@@ -278,7 +284,7 @@ def render_bulletin(
         pageCompression=1,
         initialFontName=chain("body").primary,  # else every page preamble names a non-embedded Helvetica
     )
-    canvas.setTitle(sheet.meta.title)
+    canvas.setTitle(for_output(sheet.meta.title))
     canvas.setAuthor("村务公开助手")
     painter = _Painter(canvas, sheet, geometry)
     for number, page in enumerate(pages, start=1):

@@ -86,6 +86,7 @@ def poster_document(data: PosterData, guide: InspectionGuide, size: str = "A3") 
         orientation="landscape",
         body_size=10.5 if size == "A3" else 8.5,
         title_size=22.0 if size == "A3" else 16.0,
+        published=(guide.phone, guide.supervision_phone, *(e.phone for e in data.entries)),
     )
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from app.outputs.xlsx_cells import put, put_row
 from app.outputs.xlsx_sheet import print_landscape, save_atomically
 
 SUMMARY_HEADERS = ("村", "应公开事项", "按时完成", "逾期完成", "未公开（已逾期）", "未到期", "完成率")
@@ -21,21 +22,20 @@ def write_due_xlsx(report, path: Path | str) -> Path:  # noqa: ANN001 - app.serv
     workbook = Workbook()
     summary = workbook.active
     summary.title = "测评汇总"
-    summary.append([f"{report.title}村务公开完成情况（统计日 {report.today.isoformat()}）"])
-    summary.append(list(SUMMARY_HEADERS))
-    for score in report.scores():
-        summary.append([score.village, score.due, score.on_time, score.late, score.missing, score.pending,
-                        "—" if score.rate is None else score.rate])
-        summary.cell(row=summary.max_row, column=7).number_format = "0.0%"
+    put(summary, 1, 1, f"{report.title}村务公开完成情况（统计日 {report.today.isoformat()}）")
+    put_row(summary, 2, list(SUMMARY_HEADERS))
+    for row, score in enumerate(report.scores(), start=3):
+        put_row(summary, row, [score.village, score.due, score.on_time, score.late, score.missing, score.pending])
+        put(summary, row, 7, "—" if score.rate is None else score.rate, number_format="0.0%")
     detail = workbook.create_sheet("事项明细")
-    detail.append(list(DETAIL_HEADERS))
-    for line in report.lines:
-        row = line.as_dict()
-        detail.append([row["village"], row["code"], row["item"], row["requirement"], row["deadline"], row["posted"],
-                       row["status"]])
-        colour = _FILLS.get(row["status"])
+    put_row(detail, 1, list(DETAIL_HEADERS))
+    for row, line in enumerate(report.lines, start=2):
+        shown = line.as_dict()
+        put_row(detail, row, [shown["village"], shown["code"], shown["item"], shown["requirement"], line.deadline,
+                              shown["posted"], shown["status"]])
+        colour = _FILLS.get(shown["status"])
         if colour:
-            detail.cell(row=detail.max_row, column=7).fill = PatternFill("solid", fgColor=colour)
+            detail.cell(row=row, column=7).fill = PatternFill("solid", fgColor=colour)
     for sheet, header_row, widths in ((summary, 2, (14, 12, 10, 10, 16, 10, 10)),
                                       (detail, 1, (12, 6, 26, 26, 12, 50, 10))):
         for cell in sheet[header_row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -41,6 +42,14 @@ class IndexRow:
                 "secrecy": "", "pages": str(self.pages), "remark": self.remark}
 
 
+def _as_date(text: str) -> dt.date | str:
+    """DA/T 22's YYYYMMDD as a date; a partial date (a month, a year) stays text."""
+    try:
+        return dt.datetime.strptime(text, "%Y%m%d").date()
+    except ValueError:
+        return text
+
+
 def index_title(village: str, year: int, month: int | None) -> str:
     return f"{village}{year}年{f'{month}月' if month else ''}归档文件目录"
 
@@ -66,6 +75,7 @@ def write_index_xlsx(village: str, fonds: str, year: int, month: int | None, row
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
 
+    from app.outputs.xlsx_cells import Value, put
     from app.outputs.xlsx_sheet import print_landscape, save_atomically
 
     workbook = Workbook()
@@ -73,26 +83,26 @@ def write_index_xlsx(village: str, fonds: str, year: int, month: int | None, row
     ws.title = "归档文件目录"
     last = get_column_letter(len(COLUMNS))
     ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = index_title(village, year, month)
-    ws["A1"].font = Font(name="黑体", size=16, bold=True)
-    ws["A1"].alignment = Alignment(horizontal="center")
+    put(ws, 1, 1, index_title(village, year, month), font=Font(name="黑体", size=16, bold=True),
+        alignment=Alignment(horizontal="center"))
     ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = f"全宗号：{fonds}　　年度：{year}　　共 {len(rows)} 件"
+    put(ws, 2, 1, f"全宗号：{fonds}　　年度：{year}　　共 {len(rows)} 件")
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     header_row = 3
     for index, column in enumerate(COLUMNS, start=1):
-        cell = ws.cell(row=header_row, column=index, value=column.header)
-        cell.font, cell.border = Font(bold=True), border
-        cell.alignment = Alignment(horizontal="center")
+        put(ws, header_row, index, column.header, font=Font(bold=True), border=border,
+            alignment=Alignment(horizontal="center"))
         ws.column_dimensions[get_column_letter(index)].width = max(6, column.weight * 1.6)
     for offset, row in enumerate(rows, start=1):
-        cells = row.cells()
+        cells: dict[str, Value] = dict(row.cells())
+        # 件号 stays text (0031 as written); 页数 is a count and 日期 a date shown as DA/T's YYYYMMDD.
+        cells["pages"] = row.pages
+        cells["date"] = _as_date(row.date)
         for index, column in enumerate(COLUMNS, start=1):
-            cell = ws.cell(row=header_row + offset, column=index, value=cells[column.key])
-            # Text, so that Excel keeps 0031 and 20260305 as written.
-            cell.number_format, cell.border = "@", border
-            cell.alignment = Alignment(horizontal=column.align, wrap_text=True)
+            put(ws, header_row + offset, index, cells[column.key], border=border,
+                number_format="yyyymmdd" if column.key == "date" and cells["date"] else None,
+                alignment=Alignment(horizontal=column.align, wrap_text=True))
     print_landscape(ws, header_row, orientation="portrait")
     ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
     return save_atomically(workbook, out)

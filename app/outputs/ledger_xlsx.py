@@ -12,9 +12,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 
-from app.core.masking import Channel
-from app.core.money import format_yuan, to_capital
+from app.core.disclosure import Channel
+from app.core.money import to_capital
 from app.outputs.masked_rows import HEADERS, DisplayRow
+from app.outputs.xlsx_cells import Money, put
 from app.outputs.xlsx_sheet import print_landscape, save_atomically
 
 EXPORT_KEYS = ("name", "id_number", "group", "subsidy", "standard", "amount", "pay_date", "note")
@@ -36,40 +37,32 @@ def write_ledger_xlsx(
     columns = ["序号"] + [HEADERS[key] for key in EXPORT_KEYS]
     last = get_column_letter(len(columns))
     sheet.merge_cells(f"A1:{last}1")
-    sheet["A1"] = title
-    sheet["A1"].font = Font(name="黑体", size=16, bold=True)
-    sheet["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    put(sheet, 1, 1, title, font=Font(name="黑体", size=16, bold=True),
+        alignment=Alignment(horizontal="center", vertical="center"))
     sheet.row_dimensions[1].height = 30
     sheet.merge_cells(f"A2:{last}2")
-    sheet["A2"] = subtitle or f"发布范围：{channel.label}（个人信息已按规定遮掩）"
-    sheet["A2"].alignment = Alignment(horizontal="right")
+    put(sheet, 2, 1, subtitle or f"发布范围：{channel.label}（个人信息已按规定遮掩）", alignment=Alignment(horizontal="right"))
     header_row = 3
     for index, text in enumerate(columns, start=1):
-        cell = sheet.cell(row=header_row, column=index, value=text)
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        cell.border = _BORDER
+        put(sheet, header_row, index, text, font=Font(bold=True), border=_BORDER,
+            alignment=Alignment(horizontal="center", vertical="center", wrap_text=True))
     sheet.column_dimensions["A"].width = 6
     for index, key in enumerate(EXPORT_KEYS, start=2):
         sheet.column_dimensions[get_column_letter(index)].width = _WIDTHS[key]
+    amount_column = EXPORT_KEYS.index("amount") + 2
     for offset, row in enumerate(rows, start=1):
-        values = [offset] + [getattr(row, key) for key in EXPORT_KEYS]
-        for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=header_row + offset, column=index, value=value)
-            cell.border = _BORDER
-            # Everything is text: a masked ID or an amount must never be re-interpreted by Excel.
-            cell.number_format = "@"
-            if EXPORT_KEYS[index - 2:index - 1] == ("amount",):
-                cell.alignment = Alignment(horizontal="right")
+        put(sheet, header_row + offset, 1, offset, border=_BORDER)
+        for index, key in enumerate(EXPORT_KEYS, start=2):
+            # Amounts are numbers (a township adds them up); a masked ID and the rest stay text.
+            value = Money(row.amount_fen) if key == "amount" else getattr(row, key)
+            put(sheet, header_row + offset, index, value, border=_BORDER,
+                alignment=Alignment(horizontal="right") if key == "amount" else None)
     total_row = header_row + len(rows) + 1
     total_fen = sum(row.amount_fen for row in rows)
-    sheet.cell(row=total_row, column=1, value="合计").font = Font(bold=True)
-    amount_column = EXPORT_KEYS.index("amount") + 2
-    sheet.cell(row=total_row, column=2, value=f"{len(rows)} 人次")
-    total_cell = sheet.cell(row=total_row, column=amount_column, value=format_yuan(total_fen))
-    total_cell.font = Font(bold=True)
-    total_cell.alignment = Alignment(horizontal="right")
-    sheet.cell(row=total_row, column=amount_column + 1, value=f"大写：{to_capital(total_fen)}")
+    put(sheet, total_row, 1, "合计", font=Font(bold=True))
+    put(sheet, total_row, 2, f"{len(rows)} 人次")
+    put(sheet, total_row, amount_column, Money(total_fen), font=Font(bold=True), alignment=Alignment(horizontal="right"))
+    put(sheet, total_row, amount_column + 1, f"大写：{to_capital(total_fen)}")
     for index in range(1, len(columns) + 1):
         sheet.cell(row=total_row, column=index).border = _BORDER
     print_landscape(sheet, header_row)

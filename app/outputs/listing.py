@@ -1,4 +1,9 @@
-"""Plain listings of masked rows for the terminal, CSV and JSON."""
+"""Plain listings of masked rows for the terminal, CSV and JSON.
+
+The terminal itself is gated (app.outputs.terminal); CSV adds the spreadsheet rule: it starts with
+a UTF-8 BOM (Excel then reads Chinese correctly) and a cell from data that Excel would run as a
+formula (= + - @ tab CR, OWASP's list) is written with a leading apostrophe.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,9 @@ import csv
 import io
 import json
 import unicodedata
-from typing import Sequence
+from typing import Iterable, Sequence
+
+from app.core.disclosure import for_output
 
 from app.core.money import format_yuan
 from app.outputs.masked_rows import HEADERS, JSON_KEYS, DisplayRow
@@ -39,13 +46,28 @@ def to_table(rows: Sequence[DisplayRow]) -> str:
     return "\n".join(lines)
 
 
-def to_csv(rows: Sequence[DisplayRow]) -> str:
+BOM = "\ufeff"
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    text = for_output("" if value is None else str(value))
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
+    """A whole CSV document, every cell through csv_cell."""
     buffer = io.StringIO()
+    buffer.write(BOM)
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow([HEADERS[key] for key in CSV_KEYS])
+    writer.writerow([csv_cell(h) for h in header])
     for row in rows:
-        writer.writerow([getattr(row, key) for key in CSV_KEYS])
+        writer.writerow([csv_cell(value) for value in row])
     return buffer.getvalue()
+
+
+def to_csv(rows: Sequence[DisplayRow]) -> str:
+    return csv_text([HEADERS[key] for key in CSV_KEYS], ([getattr(row, key) for key in CSV_KEYS] for row in rows))
 
 
 def to_json(rows: Sequence[DisplayRow]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from app.core.masking import MaskPolicy, PersonFields, scrub_free_text
+from app.core.disclosure import MaskPolicy, PersonFields, scrub_free_text
 from app.core.money import format_yuan
 from app.core.periods import format_month
 from app.core.ledger_record import LedgerRecord

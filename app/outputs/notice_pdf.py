@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from app.core.masking import Channel, PersonFields, policy_for, scrub_free_text
+from app.core.disclosure import Channel, PersonFields, disclose_objection, policy_for, scrub_free_text
 from app.core.money import format_yuan, to_capital
 from app.core.notices import ANONYMOUS, CADRE_RELATIVE_REMARK, Outcome
 from app.outputs.table_pdf import Column, TableDocument, render_table
@@ -97,7 +97,7 @@ def _rows(sheet: NoticeSheet, channel: Channel) -> list[dict[str, str]]:
     return rows
 
 
-def _closing(sheet: NoticeSheet) -> list[str]:
+def _closing(sheet: NoticeSheet, filing_copy: bool) -> list[str]:
     paragraphs = []
     amounts = [line.amount_fen for line in sheet.lines if line.amount_fen is not None]
     if amounts:
@@ -111,12 +111,17 @@ def _closing(sheet: NoticeSheet) -> list[str]:
         "公示期间如有异议，请向村民委员会或村务监督委员会反映，村民委员会在10日内答复。"
         + (f"监督电话：{sheet.supervision_phone}。" if sheet.supervision_phone else "")
     )
+    if sheet.objections:
+        paragraphs.append(f"公示期间共收到异议 {len(sheet.objections)} 件。")
     for number, o in enumerate(sheet.objections, start=1):
-        handled = f"处理情况：{o.handling}；结果：{o.outcome.label}" if o.outcome is not Outcome.OPEN else "正在处理"
-        paragraphs.append(
-            f"异议 {number}：{_zh(o.received_on)} 收到，提出人：{o.raised_by or ANONYMOUS}；"
-            f"内容：{scrub_free_text(o.content)}；{scrub_free_text(handled)}"
-        )
+        shown = disclose_objection(o.received_on, o.outcome.label, o.raised_by or ANONYMOUS, o.content, o.handling,
+                                   staff_copy=filing_copy)
+        if not filing_copy:
+            paragraphs.append(f"异议 {number}：{_zh(shown.received_on)} 收到，处理结果：{shown.outcome}")
+            continue
+        handled = f"处理情况：{shown.handling}；结果：{shown.outcome}" if o.outcome is not Outcome.OPEN else "正在处理"
+        paragraphs.append(f"异议 {number}：{_zh(shown.received_on)} 收到，提出人：{shown.raised_by}；"
+                          f"内容：{shown.content}；{handled}")
     if sheet.result:
         paragraphs.append(f"公示结果：{sheet.result}")
     if sheet.reviewed:
@@ -127,7 +132,9 @@ def _closing(sheet: NoticeSheet) -> list[str]:
     return paragraphs
 
 
-def notice_document(sheet: NoticeSheet, channel: Channel | str = Channel.WALL) -> TableDocument:
+def notice_document(sheet: NoticeSheet, channel: Channel | str = Channel.WALL, filing_copy: bool = False) -> TableDocument:
+    """filing_copy: the copy kept in the archive box, with each objection's author and words;
+    the posted sheets (wall, online) show objections as count, date and outcome only."""
     channel = Channel(channel)
     intro = [scrub_free_text(p.strip()) for p in sheet.body.splitlines() if p.strip()]
     intro.append(f"公开事项：{sheet.item_name}")
@@ -138,16 +145,17 @@ def notice_document(sheet: NoticeSheet, channel: Channel | str = Channel.WALL) -
         subtitle_left=f"乡镇：{sheet.township}　　村：{sheet.village}",
         subtitle_right=f"公示时间：自 {_zh(sheet.start)} 至 {_zh(sheet.end)}",
         footer_left=f"监督电话：{sheet.supervision_phone}" if sheet.supervision_phone else "",
-        footer_right=f"发布范围：{channel.label}",
+        footer_right="存档联（内部留存，不得张贴）" if filing_copy else f"发布范围：{channel.label}",
         intro=intro,
-        closing=_closing(sheet),
+        closing=_closing(sheet, filing_copy),
         size="A4",
         orientation="portrait",
         body_size=9.5,
         title_size=16.0,
+        published=(sheet.supervision_phone,),
     )
 
 
-def render_notice(sheet: NoticeSheet, out: Path, channel: Channel | str = Channel.WALL) -> int:
+def render_notice(sheet: NoticeSheet, out: Path, channel: Channel | str = Channel.WALL, filing_copy: bool = False) -> int:
     """Write the notice sheet atomically; returns the page count."""
-    return render_table(notice_document(sheet, channel), out)
+    return render_table(notice_document(sheet, channel, filing_copy), out)

@@ -14,6 +14,7 @@ from reportlab.lib.pagesizes import A3, A4, landscape, portrait
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from app.core.disclosure import for_output, published
 from app.outputs import pdf_text
 from app.outputs.fonts import FontChain, MissingGlyph, chain
 
@@ -51,6 +52,7 @@ class TableDocument:
     orientation: str = "portrait"
     body_size: float = 9.5
     title_size: float = 16.0
+    published: tuple[str, ...] = ()  # numbers from the settings printed on purpose (disclosure.published)
 
 
 @dataclass
@@ -124,6 +126,11 @@ class _Layout:
 
 def render_table(doc: TableDocument, out: Path) -> int:
     """Write the PDF atomically; returns the page count."""
+    with published(*doc.published):
+        return _render(doc, out)
+
+
+def _render(doc: TableDocument, out: Path) -> int:
     layout = _Layout(doc)
     pages = layout.paginate()
     out = Path(out)
@@ -131,7 +138,7 @@ def render_table(doc: TableDocument, out: Path) -> int:
     temporary = out.with_name(out.name + ".part")
     canvas = Canvas(str(temporary), pagesize=(layout.width, layout.height), invariant=1, pageCompression=1,
                     initialFontName=layout.body.primary)
-    canvas.setTitle(doc.title)
+    canvas.setTitle(for_output(doc.title))
     canvas.setAuthor("村务公开助手")
     for number, rows in enumerate(pages, start=1):
         _paint(canvas, layout, rows, number, len(pages))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Sequence
 
-from app.core.masking import Channel
+from app.core.disclosure import Channel
 from app.core.money import format_yuan
 from app.core.periods import format_month_zh
 from app.outputs.bulletin_model import BulletinSheet, Section, SheetMeta, SheetRow
@@ -31,7 +31,7 @@ def summary_sheet(
     for index, sheet in enumerate(villages):
         rows = tuple(
             SheetRow({"serial": str(n), "subsidy": s.subsidy, "count": str(s.count),
-                      "amount": format_yuan(s.subtotal_fen, thousands=True)})
+                      "amount": format_yuan(s.subtotal_fen, thousands=True)}, s.subtotal_fen)
             for n, s in enumerate(sheet.sections, start=1)
         )
         sections.append(Section(f"{_ordinal(index)}、{sheet.meta.village}", sheet.meta.village, False,

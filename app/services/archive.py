@@ -30,7 +30,7 @@ from app.core.archive import (
     filing_date,
     format_piece_number,
 )
-from app.core.masking import scrub_free_text
+from app.core.disclosure import scrub_free_text
 from app.core.periods import format_month_zh
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError

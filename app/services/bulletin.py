@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.core import money
-from app.core.masking import Channel, policy_for
+from app.core.disclosure import Channel, policy_for
 from app.core.periods import add_months, format_month_zh
 from app.outputs.bulletin_model import BulletinSheet, CorrectionLine, SheetMeta, build_sheet
 from app.services import archive, audit

@@ -23,3 +23,28 @@ class Conflict(ServiceError):
 class Cancelled(ServiceError):
     def __init__(self) -> None:
         super().__init__("已取消，没有写入任何数据")
+
+
+_DISK_FULL_WORDS = ("database or disk is full", "no space left on device")
+_READ_ONLY_WORDS = ("attempt to write a readonly database", "read-only file system")
+
+
+def describe_failure(error: BaseException) -> str:
+    """An unexpected failure as one Chinese sentence with no personal data in it (no values, no SQL).
+
+    Database drivers put the statement's parameters (names, ID numbers) into their messages;
+    none of that text is repeated here, only what kind of failure it was.
+    """
+    text = str(error).lower()
+    errno = getattr(error, "errno", None) or getattr(getattr(error, "orig", None), "errno", None)
+    if errno == 28 or any(word in text for word in _DISK_FULL_WORDS):
+        return "磁盘空间已满，操作没有完成，数据库没有改动。请清理磁盘（删除不用的文件或清空回收站）后重试"
+    if any(word in text for word in _READ_ONLY_WORDS):
+        return "数据库文件或所在文件夹是只读的，不能写入。请把数据库复制到本机硬盘上再用"
+    if "database is locked" in text:
+        return "数据库正被另一个程序使用，请稍后再试"
+    if isinstance(error, PermissionError):
+        return "没有权限读写该文件或文件夹，操作没有完成"
+    if isinstance(error, MemoryError):
+        return "内存不足，操作没有完成，没有写入任何数据"
+    return f"程序内部出错，操作没有完成，没有写入任何数据（错误类型 {type(error).__name__}）"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from app.core import notices as rules
-from app.core.masking import Channel, scrub_free_text
+from app.core.disclosure import Channel, scrub_free_text
 from app.core.notices import NoticeRefused, Outcome, State
 from app.core.workdays import CalendarUnknown, HolidayTable, WorkCalendar
 from app.outputs.notice_pdf import NoticeLine, NoticeSheet, ObjectionLine, Signature

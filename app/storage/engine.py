@@ -92,6 +92,7 @@ def sqlite_engine(path: Path) -> Engine:
     engine = create_engine(
         f"sqlite:///{path}",
         connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
+        hide_parameters=True,  # a failed insert's message must not list people's ID numbers
     )
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -162,7 +163,7 @@ def _migrate(database: Database, had_data: bool) -> None:
 
 
 def _open_server(url: str, migrate: bool) -> Database:
-    database = Database(engine=create_engine(url, pool_pre_ping=True), path=None)
+    database = Database(engine=create_engine(url, pool_pre_ping=True, hide_parameters=True), path=None)
     if migrate:
         with database.engine.connect() as connection:
             migrations.check_known(migrations.current_revision(connection))

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.masking import Channel
+from app.core.disclosure import Channel
 from app.core.periods import format_month, format_month_zh
 from app.storage.engine import Database
 from app.ui import pdf_pages

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
-from app.core.masking import Channel, policy_for
+from app.core.disclosure import Channel, policy_for
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_records
 from app.services.ledger import LedgerFilter, fetch_all

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
-from app.core.masking import Channel, MaskPolicy, policy_for
+from app.core.disclosure import Channel, MaskPolicy, for_output, policy_for
 from app.outputs.masked_rows import HEADERS, DisplayRow, mask_record
 from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
 from app.ui.background import Task, TaskRunner
@@ -113,7 +113,7 @@ class LedgerTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         key = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return getattr(row, key)
+            return for_output(getattr(row, key))
         if role == Qt.ItemDataRole.TextAlignmentRole and key == "amount":
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and row.sensitive:

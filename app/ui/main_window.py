@@ -486,12 +486,14 @@ class MainWindow(QMainWindow):
             return
         try:
             from app.services.payouts import reveal_id_number
+            from app.core.disclosure import published
 
             number = reveal_id_number(self.db, payout_id, self.actor)
         except ServiceError as exc:
             messages.refuse(self, "无法显示", exc.message, exc.problems)
             return
-        messages.inform(self, "完整身份证号", f"{shown.name}：{number}", "本次查看已记入操作日志。")
+        with published(number):  # asked for, confirmed and audited: the one number shown in full
+            messages.inform(self, "完整身份证号", f"{shown.name}：{number}", "本次查看已记入操作日志。")
 
     def open_import_wizard(self) -> None:
         from app.ui.import_wizard import ImportContext, ImportWizard

@@ -1,7 +1,8 @@
 """Message boxes with Chinese buttons.
 
 QMessageBox's standard buttons say "Yes"/"OK" unless Qt's translations are loaded; the clerk must
-never see English, so every button here is labelled explicitly.
+never see English, so every button here is labelled explicitly. Every text passes the disclosure
+gate's sink: an error message must not show a personal number a library put into it.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Sequence
 
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from app.core.disclosure import for_output
 
 Icon = QMessageBox.Icon
 Role = QMessageBox.ButtonRole
@@ -20,10 +23,10 @@ def _box(parent: QWidget | None, icon: Icon, title: str, text: str, detail: str 
 
     box = QMessageBox(parent)
     box.setIcon(icon)
-    box.setWindowTitle(title)
-    box.setText(text)
+    box.setWindowTitle(for_output(title))
+    box.setText(for_output(text))
     if detail:
-        box.setInformativeText(detail)
+        box.setInformativeText(for_output(detail))
     box.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     return box
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.core import notices as rules
 from app.core.catalog import CatalogEntry
-from app.core.masking import Channel
+from app.core.disclosure import Channel
 from app.core.notices import Outcome
 from app.ui.date_inputs import DayEdit, MonthEdit
 

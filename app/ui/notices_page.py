@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.core.masking import Channel, PersonFields, policy_for, scrub_free_text
+from app.core.disclosure import Channel, PersonFields, policy_for, scrub_free_text
 from app.core.money import format_yuan
 from app.core.notices import CADRE_RELATIVE_REMARK, FORWARD, RETURNABLE, Outcome, State
 from app.services import notices
@@ -57,9 +57,10 @@ OBJECTION_HEADERS = ("提出人", "收到日期", "异议内容", "处理情况"
 # The button names the step it signs, so the clerk sees what the signature means before clicking.
 STEP_BUTTONS = {State.DRAFT: "提交审核…", State.COMMITTEE_REVIEW: "村委会审核同意…",
                 State.SUPERVISION_REVIEW: "监委会审核同意并张贴…", State.POSTED: "公示期满…", State.EXPIRED: "归档…"}
-PRINT_CHANNELS = {
-    f"{Channel.WALL.label}（张贴用：姓名完整，身份证号遮掩）": Channel.WALL,
-    f"{Channel.ONLINE.label}（上网、发群：姓名也遮掩）": Channel.ONLINE,
+PRINT_CHANNELS = {  # (channel, filing copy)
+    f"{Channel.WALL.label}（张贴用：姓名完整，身份证号遮掩）": (Channel.WALL, False),
+    f"{Channel.ONLINE.label}（上网、发群：姓名也遮掩）": (Channel.ONLINE, False),
+    "存档联（归档用：含异议提出人和内容，不得张贴）": (Channel.WALL, True),
 }
 SCREEN_POLICY = policy_for(Channel.WALL)  # the screen is read inside the village office
 
@@ -377,8 +378,8 @@ class NoticesPage(QDialog):
         picked = ask_choice(self, "打印公示", "公示给谁看？个人信息按所选范围遮掩：", "下一步", list(PRINT_CHANNELS))
         if picked is None or picked not in PRINT_CHANNELS:
             return
-        channel = PRINT_CHANNELS[picked]
-        suffix = "" if channel is Channel.WALL else "（对外发布）"
+        channel, filing_copy = PRINT_CHANNELS[picked]
+        suffix = "（存档联）" if filing_copy else "" if channel is Channel.WALL else "（对外发布）"
         path, _ = QFileDialog.getSaveFileName(self, "保存公示", f"{chosen.subject}{suffix}.pdf", "PDF 文件 (*.pdf)")
         if not path:
             return
@@ -389,7 +390,7 @@ class NoticesPage(QDialog):
             from app.outputs.notice_pdf import render_notice
 
             sheet = notices.notice_sheet(db, notice_id)
-            pages = render_notice(sheet, out, channel)
+            pages = render_notice(sheet, out, channel, filing_copy)
             warning = "" if sheet.reviewed else "（尚未审核，仅供审核用，不得张贴）"
             return f"已保存公示（{pages} 页）{warning}：{out}"
 

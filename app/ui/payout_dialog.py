@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.ledger_record import LedgerRecord
-from app.core.masking import PersonFields, policy_for
+from app.core.disclosure import PersonFields, policy_for
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_record
 from app.services.errors import ServiceError

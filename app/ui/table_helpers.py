@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core.disclosure import for_output
+
 
 def read_only_table(headers: Sequence[str], stretch: int | None = None) -> QTableWidget:
     """One selectable row at a time; columns fit their contents, `stretch` takes what is left."""
@@ -41,7 +43,8 @@ def fill_rows(table: QTableWidget, rows: Sequence[Sequence[str]], colours: Seque
     table.setRowCount(len(rows))
     for r, values in enumerate(rows):
         colour = colours[r] if r < len(colours) else None
-        for c, value in enumerate(values):
+        for c, raw in enumerate(values):
+            value = for_output(raw)  # the disclosure gate's sink for every table on screen
             item = QTableWidgetItem(value)
             item.setToolTip(value)  # long texts (what was posted) stay readable when the column is narrow
             if colour:

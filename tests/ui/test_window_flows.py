@@ -6,7 +6,7 @@ import pytest
 from openpyxl import load_workbook
 from PySide6.QtWidgets import QFileDialog, QInputDialog
 
-from app.core.masking import Channel
+from app.core.disclosure import Channel
 from app.core.names import mask_given_name
 from app.ui import excel_export
 from app.ui.main_window import NO_VILLAGE_HINT, MainWindow

@@ -1,33 +1,37 @@
-"""One masking policy per channel, applied to every output (screen, list, CSV, JSON, Excel, PDF).
+"""The disclosure gate: the one module through which personal data reaches a person.
 
 domain.md, "Masking personal identifiers": the wall board inside the village shows full names so
 villagers can check who received money; anything that leaves the village also masks the given name.
 Sensitive subsidy types (illness, disability…) never show more per person than the strictest rule.
-Free text (notes, group names) is scrubbed of anything that looks like an ID number, whatever the
-channel: an unmasked ID on a public sheet is the worst bug this product can have.
+
+Two layers, both here:
+- Views. Services hand outputs only rows built by `MaskPolicy.apply` (payout rows, notice lines,
+  objections, corrections): a field is masked by its kind (name, ID, phone, account) and every free
+  text field is scrubbed of personal numbers in any spelling (app.core.identifiers).
+- The sink. Every writer (PDF text, spreadsheet cell, CSV/JSON/terminal listing, table on screen,
+  error message) passes each string through `for_output` just before it becomes bytes, so an output
+  that forgot the views still cannot print an ID, phone or account number. Numbers a sheet prints
+  on purpose (the supervision phone from the settings) are exempt by construction: the writer names
+  them with `published(...)`, never by what they look like.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import datetime as dt
 import enum
-import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Iterator
 
-from app.core import names
+from app.core import identifiers, names
+from app.core.text_rules import fold_digits, is_separator
 
 ID_REGION_DIGITS = 6
 ID_TAIL_DIGITS = 4
 PHONE_HEAD, PHONE_TAIL = 3, 4
 ACCOUNT_TAIL = 4
 HIDDEN = "（不公开）"
-
-# In free text, any run of 15 or more digits (half- or full-width, X allowed, single spaces allowed
-# between groups) reads as an identifier to a human: the whole run is masked, wherever it stands.
-_DIGIT = "0-9０-９"
-_ID_LIKE = re.compile(rf"[{_DIGIT}XxＸｘ](?: ?[{_DIGIT}XxＸｘ]){{14,}}")
-_MIN_DIGITS = 14
-
 
 class Channel(str, enum.Enum):
     WALL = "wall"  # the village board (村务公开栏), read inside the village
@@ -68,18 +72,56 @@ def mask_account(account: str) -> str:
     return "*" * (len(text) - ACCOUNT_TAIL) + text[-ACCOUNT_TAIL:]
 
 
-def _mask_run(match: re.Match[str]) -> str:
-    run = match.group(0)
-    if sum(ch.isdigit() for ch in run) < _MIN_DIGITS:
-        return run  # a run of letters x with a few digits is not a number
-    return mask_id(run.replace(" ", ""))
-
-
 def scrub_free_text(text: str) -> str:
-    """Mask every ID-like digit run inside free text (a note may carry an agent's ID number)."""
+    """Mask every ID, mobile, landline or account number inside free text, whatever its spelling."""
+    return identifiers.scrub(text) if text else text
+
+
+_PUBLISHED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("published", default=frozenset())
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in fold_digits(text) if ch.isdigit() or ch in "Xx")
+
+
+@contextlib.contextmanager
+def published(*numbers: str) -> Iterator[None]:
+    """While writing one document: these numbers (from the settings) are printed on purpose."""
+    wanted = frozenset(d for d in map(_digits, numbers) if d)
+    token = _PUBLISHED.set(_PUBLISHED.get() | wanted)
+    try:
+        yield
+    finally:
+        _PUBLISHED.reset(token)
+
+
+def for_output(text: str) -> str:
+    """The sink rule: the last step of every string on its way to a person."""
     if not text:
         return text
-    return _ID_LIKE.sub(_mask_run, text)
+    spans = identifiers.find(text)
+    if not spans:
+        return text
+    exempt = _PUBLISHED.get()
+    parts = []
+    last = 0
+    for start, end, masked in spans:
+        parts.append(text[last:start])
+        raw = text[start:end]
+        parts.append(raw if exempt and _digits(raw).lstrip("+") in exempt else masked)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def safe_message(error: BaseException | str) -> str:
+    """An error's text as a person may see it: no personal number, whatever raised it."""
+    return scrub_free_text(str(error))
+
+
+def normalised(text: str) -> str:
+    """Text as a person reads it, for tests that look for a planted number: no separators, ASCII digits."""
+    return "".join(ch for ch in fold_digits(text) if not is_separator(ch)).upper()
 
 
 @dataclass(frozen=True)
@@ -154,3 +196,25 @@ class MaskPolicy:
 
 def policy_for(channel: Channel | str) -> MaskPolicy:
     return MaskPolicy(Channel(channel))
+
+
+@dataclass(frozen=True)
+class ObjectionShown:
+    """An objection (异议) as a sheet may show it."""
+
+    received_on: dt.date
+    outcome: str  # 处理中 / 异议成立 / 异议不成立 / 提出人撤回
+    raised_by: str = ""
+    content: str = ""
+    handling: str = ""
+
+
+def disclose_objection(
+    received_on: dt.date, outcome: str, raised_by: str, content: str, handling: str, *, staff_copy: bool
+) -> ObjectionShown:
+    """On the wall and online an objection is its date and outcome only: who raised it and what it
+    says about a neighbour stay in the record, the filing copy and the staff's screen."""
+    if not staff_copy:
+        return ObjectionShown(received_on, outcome)
+    return ObjectionShown(received_on, outcome, scrub_free_text(raised_by), scrub_free_text(content),
+                          scrub_free_text(handling))

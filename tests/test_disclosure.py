@@ -3,7 +3,7 @@
 import random
 
 from app.core import idnumber
-from app.core.masking import Channel, PersonFields, mask_account, mask_id, mask_phone, policy_for, scrub_free_text
+from app.core.disclosure import Channel, PersonFields, mask_account, mask_id, mask_phone, policy_for, scrub_free_text
 from app.core.names import mask_given_name, pinyin_initials
 from app.core.synthetic import make_id_number
 
