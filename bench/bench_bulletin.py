@@ -24,7 +24,7 @@ from reportlab.lib.pagesizes import A4, landscape  # noqa: E402
 from reportlab.platypus import SimpleDocTemplate, Table, TableStyle  # noqa: E402
 
 from app.core.ledger_record import LedgerRecord  # noqa: E402
-from app.core.masking import Channel, policy_for  # noqa: E402
+from app.core.disclosure import Channel, policy_for  # noqa: E402
 from app.core.synthetic import make_people  # noqa: E402
 from app.outputs.bulletin_batch import render_all  # noqa: E402
 from app.outputs.bulletin_model import SheetMeta, build_sheet  # noqa: E402

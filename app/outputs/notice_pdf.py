@@ -136,7 +136,8 @@ def notice_document(sheet: NoticeSheet, channel: Channel | str = Channel.WALL, f
     """filing_copy: the copy kept in the archive box, with each objection's author and words;
     the posted sheets (wall, online) show objections as count, date and outcome only."""
     channel = Channel(channel)
-    intro = [scrub_free_text(p.strip()) for p in sheet.body.splitlines() if p.strip()]
+    # Scrubbed whole, then split: a number broken over two lines of the body is still one number.
+    intro = [p.strip() for p in scrub_free_text(sheet.body).splitlines() if p.strip()]
     intro.append(f"公开事项：{sheet.item_name}")
     return TableDocument(
         title=scrub_free_text(sheet.subject),
