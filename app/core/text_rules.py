@@ -22,6 +22,28 @@ _VISIBLE_SEPARATORS = frozenset(
 )
 
 
+# Unicode's format characters (category Cf), as ranges, for regular expressions that must agree with
+# is_separator (a test checks the list against the running Python's Unicode tables).
+FORMAT_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+
+
+def _class_escape(ch: str) -> str:
+    return f"\\U{ord(ch):08x}"
+
+
+def separator_class() -> str:
+    """The body of a regex character class matching every character is_separator accepts."""
+    visible = "".join(_class_escape(ch) for ch in sorted(_VISIBLE_SEPARATORS))
+    formats = "".join(f"{_class_escape(chr(a))}-{_class_escape(chr(b))}" for a, b in FORMAT_RANGES)
+    return visible + formats + "\\x00-\\x1f\\x7f-\\x9f"
+
+
 def is_format(ch: str) -> bool:
     """Invisible format characters: zero-width spaces and joiners, bidi controls, BOM, soft hyphen."""
     return unicodedata.category(ch) == "Cf"
