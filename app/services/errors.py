@@ -48,3 +48,28 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, MemoryError):
         return "内存不足，操作没有完成，没有写入任何数据"
     return f"程序内部出错，操作没有完成，没有写入任何数据（错误类型 {type(error).__name__}）"
+
+
+def known_errors() -> tuple[type[BaseException], ...]:
+    """Refusals whose own text is a Chinese sentence for the clerk (no values from the data)."""
+    from app.core.money import MoneyError
+    from app.core.periods import PeriodError
+    from app.inputs.tabular import TabularFileError
+    from app.outputs.fonts import MissingGlyph
+    from app.storage.engine import DatabaseCorrupt, DatabaseOpenError
+    from app.storage.instance_lock import DatabaseInUse
+    from app.storage.migrations import DatabaseFromNewerVersion
+
+    return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse,
+            DatabaseFromNewerVersion, MissingGlyph, MoneyError, PeriodError)
+
+
+def clerk_message(error: BaseException) -> str:
+    """What the clerk is told about an error, in the window or on the command line."""
+    from app.core.disclosure import safe_message
+
+    if isinstance(error, ServiceError):
+        return safe_message(error.message)
+    if isinstance(error, known_errors()):
+        return safe_message(error)
+    return describe_failure(error)

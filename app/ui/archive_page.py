@@ -261,7 +261,7 @@ class ArchivePage(QDialog):
             if isinstance(error, ServiceError):
                 messages.refuse(self, "没有生成", error.message, error.problems)
             else:
-                messages.warn(self, "没有生成", f"生成时出错：{error}")
+                messages.warn(self, "没有生成", f"生成时出错：{messages.error_text(error)}")
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
 

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from app.core.disclosure import Channel
 from app.core.periods import format_month, format_month_zh
 from app.storage.engine import Database
-from app.ui import pdf_pages
+from app.ui import messages, pdf_pages
 
 class _RenderSignals(QObject):
     done = Signal(str, int, str)  # pdf path, pages, summary
@@ -56,8 +56,10 @@ class _RenderJob(QRunnable):
             pages = render_bulletin(sheet, self.out, self.request["size"])
             summary = f"共 {sheet.total_count} 人次，合计 {sheet.total_text} 元"
             self.signals.done.emit(str(self.out), pages, summary)
-        except Exception as exc:  # shown to the clerk; services raise Chinese messages
-            self.signals.failed.emit(getattr(exc, "message", None) or str(exc))
+        except Exception as exc:  # shown to the clerk: Chinese, through the gate
+            from app.ui.messages import error_text
+
+            self.signals.failed.emit(error_text(exc))
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -200,7 +202,7 @@ class BulletinPreviewDialog(QDialog):
     def _failed(self, message: str) -> None:
         self.refresh_button.setEnabled(True)
         self.status.setText(message)
-        QMessageBox.warning(self, "无法生成公开表", message)
+        messages.warn(self, "无法生成公开表", message)
 
     def show_page(self, index: int) -> None:
         if not self.pdf_path or not 0 <= index < self.pages:
@@ -242,7 +244,7 @@ class BulletinPreviewDialog(QDialog):
         try:
             printed = pdf_pages.print_pdf(self.pdf_path, printer)
         except RuntimeError as exc:
-            QMessageBox.warning(self, "打印失败", str(exc))
+            messages.warn(self, "打印失败", messages.error_text(exc))
             return
         self.status.setText(f"已送打印机 {printed} 页")
 
@@ -294,7 +296,7 @@ class BulletinPreviewDialog(QDialog):
             info = publish(self.db, request["village"], request["period"], dialog.posted_on(), dialog.posted_by(),
                            self.actor, request["start"], request["end"], dialog.photo())
         except ServiceError as exc:
-            QMessageBox.warning(self, "无法登记", exc.message)
+            messages.warn(self, "无法登记", exc.message)
             return
         self.status.setText(f"已登记张贴（{info.posted_on.isoformat()}，{info.posted_by}），该月发放记录已锁定")
 
@@ -338,10 +340,10 @@ class PostingDialog(QDialog):
 
     def _accept(self) -> None:
         if not self.by.text().strip():
-            QMessageBox.warning(self, "请填写", "请填写张贴人")
+            messages.warn(self, "请填写", "请填写张贴人")
             return
         if self.photo_path.text() and not Path(self.photo_path.text()).is_file():
-            QMessageBox.warning(self, "找不到照片", "所选照片文件不存在")
+            messages.warn(self, "找不到照片", "所选照片文件不存在")
             return
         self.accept()
 

@@ -350,7 +350,7 @@ class MainWindow(QMainWindow):
         if isinstance(error, ServiceError):
             self.statusBar().showMessage(error.message)
         else:
-            self.statusBar().showMessage(f"读取数据时出错：{error}")
+            self.statusBar().showMessage(f"读取数据时出错：{messages.error_text(error)}")
 
     def refresh(self) -> None:
         self.load_choices(keep_month=True)
@@ -594,7 +594,7 @@ class MainWindow(QMainWindow):
         if isinstance(error, OSError):
             text = f"文件“{path}”无法写入：可能正在 Excel 中打开，或没有权限写这个文件夹。"
         else:
-            text = f"导出时出错：{error}"
+            text = f"导出时出错：{messages.error_text(error)}"
         messages.warn(self, "没有导出", text)
 
     def add_village(self) -> None:

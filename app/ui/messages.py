@@ -59,3 +59,10 @@ def refuse(parent: QWidget | None, title: str, text: str, problems: Sequence[str
 def _show(box: QMessageBox) -> None:
     box.setEscapeButton(box.addButton("确定", Role.AcceptRole))
     box.exec()
+
+
+def error_text(error: BaseException) -> str:
+    """A worker's or a call's exception as the clerk may read it: Chinese, no personal data."""
+    from app.services.errors import clerk_message
+
+    return clerk_message(error)
