@@ -140,7 +140,7 @@ def test_a_long_note_wraps_without_punctuation_at_line_start():
     from app.outputs.bulletin_pdf import layout
 
     recs = records(1)
-    recs[0] = LedgerRecord(**{**recs[0].__dict__, "note": "本人外出务工，由其配偶代领，已核对身份证件，并在领款单上签字确认。" * 2})
+    recs[0] = LedgerRecord(**{**recs[0].__dict__, "note": "本人外出务工，由其配偶代领，已核对身份证件，并在领款单上签字确认。" * 5})
     pages = layout(build_sheet(recs, policy_for("wall"), META))
     note_lines = [row.cells[-1] for page in pages for row in page.rows if row.kind == "data"][0]
     assert len(note_lines) > 2

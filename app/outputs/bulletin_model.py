@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from app.core.ledger_record import LedgerRecord
 from app.core.disclosure import Channel, MaskPolicy, scrub_free_text
@@ -17,13 +17,13 @@ from app.core.money import format_yuan, to_capital
 from app.core.periods import format_month_zh
 from app.outputs.masked_rows import mask_record
 
-# (key, header, relative width); 序号, 姓名, 身份证号 and 发放金额 are always shown.
+# (key, header, relative width); 序号, 姓名, 身份证号 and 发放金额 are always shown. The subsidy is
+# the section's heading, not a column repeating it on every row; the PDF measures widths from content.
 COLUMNS = (
     ("serial", "序号", 0.05),
     ("name", "姓名", 0.09),
     ("id_number", "身份证号", 0.17),
     ("group", "组别", 0.07),
-    ("subsidy", "补贴项目", 0.14),
     ("standard", "发放标准", 0.11),
     ("amount", "发放金额(元)", 0.10),
     ("pay_date", "发放日期", 0.10),
@@ -63,6 +63,8 @@ class Section:
     count: int
     subtotal_fen: int
     rows: tuple[SheetRow, ...] = ()
+    basis: str = ""  # 政策依据, from the subsidy type
+    issuer: str = ""  # 发放单位/主管部门, where the subsidy type has one
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,12 @@ def build_sheet(
     policy: MaskPolicy,
     meta: SheetMeta,
     corrections: Sequence[CorrectionLine] = (),
+    bases: Mapping[str, str] | None = None,
 ) -> BulletinSheet:
     """Records must come in print order (ledger.fetch_all): subsidy type, group, name."""
+    def basis_of(subsidy: str) -> str:
+        return scrub_free_text((bases or {}).get(subsidy, ""))
+
     by_subsidy: dict[str, list[LedgerRecord]] = {}
     for record in records:
         by_subsidy.setdefault(record.subsidy, []).append(record)
@@ -118,7 +124,7 @@ def build_sheet(
         count, subtotal = len(items), sum(r.amount_fen for r in items)
         heading = f"{_ordinal(index)}、{subsidy}"
         if sensitive:
-            sections.append(Section(heading, subsidy, True, count, subtotal))
+            sections.append(Section(heading, subsidy, True, count, subtotal, basis=basis_of(subsidy)))
             continue
         rows = []
         for serial, record in enumerate(items, start=1):
@@ -136,7 +142,7 @@ def build_sheet(
             }
             rows.append(SheetRow(cells, record.amount_fen))
         shown_rows.extend(rows)
-        sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows)))
+        sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows), basis=basis_of(subsidy)))
     columns = tuple(
         column
         for column in COLUMNS

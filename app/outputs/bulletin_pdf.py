@@ -24,27 +24,45 @@ from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.fonts import FontChain, MissingGlyph, chain
 
 PAGE_SIZES = {"A4": landscape(A4), "A3": landscape(A3)}
-MARGIN_X = 14 * mm
-MARGIN_TOP = 12 * mm
-MARGIN_BOTTOM = 16 * mm
-BODY = 9.5
-LEADING = 12.5
-PAD = 3.0
-TITLE = 18.0
-SUBTITLE = 10.5
-SIGNATURE_HEIGHT = 34 * mm
 RIGHT_ALIGNED = {"amount", "count"}
 CENTERED = {"serial", "pay_date", "group"}
+# Never wrapped: a number, a date or a name broken over two lines is misread on the wall.
+UNBROKEN = {"serial", "name", "id_number", "amount", "pay_date", "count"}
+NAME_SHARE = 0.16  # a name wider than this share of the table breaks at its "·" (阿卜杜热合曼·买买提)
+
+
+@dataclass(frozen=True)
+class Typography:
+    """Sizes for one paper size: A3 is read from a step away, so everything grows with the paper."""
+
+    body: float
+    leading: float
+    pad: float
+    title: float
+    subtitle: float
+    margin_x: float
+    margin_top: float
+    margin_bottom: float
+    signature_height: float
+
+    def scaled(self, factor: float) -> Typography:
+        return Typography(*(value * factor for value in self.__dict__.values()))
+
+
+A4_TYPE = Typography(body=9.0, leading=10.8, pad=1.5, title=17.0, subtitle=10.0, margin_x=12 * mm,
+                     margin_top=10 * mm, margin_bottom=14 * mm, signature_height=30 * mm)
+TYPES = {"A4": A4_TYPE, "A3": A4_TYPE.scaled(1.41)}  # A3 is A4 × √2
 
 
 @dataclass
 class Row:
-    kind: str  # "data", "span", "total"
+    kind: str  # "data", "span"
     height: float
     cells: list[list[str]] = field(default_factory=list)  # data: wrapped lines per column
     text: list[str] = field(default_factory=list)  # span: wrapped lines
     keep_with_next: bool = False
     bold: bool = False
+    total: bool = False  # the grand total: always on the page with the signatures
 
 
 @dataclass
@@ -60,45 +78,135 @@ class Geometry:
     height: float
     column_x: tuple[float, ...]
     column_w: tuple[float, ...]
+    type: Typography = A4_TYPE
 
     @property
     def table_width(self) -> float:
-        return self.width - 2 * MARGIN_X
+        return self.width - 2 * self.type.margin_x
 
 
-def _geometry(sheet: BulletinSheet, size: str) -> Geometry:
+def _natural_widths(sheet: BulletinSheet, measure: Callable[[str], float]) -> dict[str, float]:
+    """The widest content of each column (header included), one line, measured in the body font."""
+    widest: dict[str, float] = {}
+    seen: dict[str, set[str]] = {key: set() for key, _, _ in sheet.columns}
+    for key, label, _ in sheet.columns:
+        widest[key] = measure(label)
+    for section in sheet.sections:
+        for row in section.rows:
+            for key in seen:
+                text = row.cells[key]
+                if text not in seen[key]:
+                    seen[key].add(text)
+                    widest[key] = max(widest[key], measure(text))
+    return widest
+
+
+def _name_floor(sheet: BulletinSheet, measure: Callable[[str], float]) -> float:
+    """The widest part of a name between its "·": a name may break there and nowhere else."""
+    parts = {part for section in sheet.sections for row in section.rows for part in _name_parts(row.cells["name"])}
+    return max((measure(part) for part in parts), default=0.0)
+
+
+def _name_parts(name: str) -> list[str]:
+    pieces = name.split("·")
+    return [piece + "·" for piece in pieces[:-1]] + [pieces[-1]]
+
+
+def _geometry(sheet: BulletinSheet, size: str, body: FontChain | None = None) -> Geometry:
+    """Column widths from content: what must stay on one line gets its width, the rest share what is left."""
     width, height = PAGE_SIZES[size]
-    usable = width - 2 * MARGIN_X
-    share = sum(column[2] for column in sheet.columns)
-    widths = [usable * column[2] / share for column in sheet.columns]
-    xs = [MARGIN_X]
-    for w in widths[:-1]:
-        xs.append(xs[-1] + w)
-    return Geometry(width, height, tuple(xs), tuple(widths))
+    kind = TYPES[size]
+    usable = width - 2 * kind.margin_x
+    font = body or chain("body")
+    cache: dict[str, float] = {}
+
+    def measure(text: str) -> float:
+        if text not in cache:
+            cache[text] = font.width(text, kind.body) + 2 * kind.pad + 1
+        return cache[text]
+
+    natural = _natural_widths(sheet, measure)
+    keys = [key for key, _, _ in sheet.columns]
+    if "name" in natural:
+        cap = max(usable * NAME_SHARE, _name_floor(sheet, measure))
+        natural["name"] = min(natural["name"], cap)
+    fixed = {key: natural[key] for key in keys if key in UNBROKEN}
+    flexible = {key: natural[key] for key in keys if key not in UNBROKEN}
+    room = usable - sum(fixed.values())
+    widths = dict(fixed)
+    if flexible:
+        floor = {key: max(measure("四个汉字"), min(natural[key], measure(label))) for key, label, _ in sheet.columns
+                 if key in flexible}
+        if sum(flexible.values()) <= room:  # everything fits on one line: every column gets air alike
+            spare = room - sum(flexible.values())
+            share = sum(natural[key] for key in keys)
+            widths = {key: natural[key] + spare * natural[key] / share for key in keys}
+        else:  # water-filling: narrow columns keep their width, wide ones share the rest and wrap
+            pending = dict(flexible)
+            left = room
+            while pending:
+                fair = left / len(pending)
+                narrow = {key: want for key, want in pending.items() if want <= fair}
+                if not narrow:
+                    for key in pending:
+                        widths[key] = max(floor[key], fair)
+                    break
+                for key, want in narrow.items():
+                    widths[key] = want
+                    left -= want
+                    del pending[key]
+    else:
+        spare = usable - sum(fixed.values())
+        widths = {key: w + spare * w / sum(fixed.values()) for key, w in fixed.items()}
+    total = sum(widths[key] for key in keys)
+    if total > usable:  # fixed columns alone are wider than the paper: shrink all alike
+        widths = {key: w * usable / total for key, w in widths.items()}
+    xs = [kind.margin_x]
+    for key in keys[:-1]:
+        xs.append(xs[-1] + widths[key])
+    return Geometry(width, height, tuple(xs), tuple(widths[key] for key in keys), kind)
 
 
-def _row_height(line_count: int) -> float:
-    return max(line_count, 1) * LEADING + 2 * PAD
+def _row_height(line_count: int, kind: Typography = A4_TYPE) -> float:
+    return max(line_count, 1) * kind.leading + 2 * kind.pad
 
 
 def _span(body: FontChain, text: str, geometry: Geometry, **kw: object) -> Row:
-    wrapped = pdf_text.lines(body, BODY, text, geometry.table_width - 2 * PAD)
-    return Row("span", _row_height(len(wrapped)), text=wrapped, **kw)  # type: ignore[arg-type]
+    kind = geometry.type
+    wrapped = pdf_text.lines(body, kind.body, text, geometry.table_width - 2 * kind.pad)
+    return Row("span", _row_height(len(wrapped), kind), text=wrapped, **kw)  # type: ignore[arg-type]
+
+
+def _cell_lines(body: FontChain, key: str, text: str, width: float, kind: Typography) -> list[str]:
+    if key == "name" and body.width(text, kind.body) > width and "·" in text:
+        lines: list[str] = []
+        for part in _name_parts(text):
+            if lines and body.width(lines[-1] + part, kind.body) <= width:
+                lines[-1] += part
+            else:
+                lines.append(part)
+        return lines
+    return pdf_text.lines(body, kind.body, text, width)
 
 
 def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> list[Row]:
     rows: list[Row] = []
+    kind = geometry.type
     keys = [column[0] for column in sheet.columns]
     for section in sheet.sections:
         summary = f"共 {section.count} 人次，小计 {format_yuan(section.subtotal_fen, thousands=True)} 元"
+        source = "　".join(part for part in (section.issuer and f"发放单位：{section.issuer}",
+                                               section.basis and f"政策依据：{section.basis}") if part)
         if section.sensitive:
-            rows.append(_span(body, f"{section.heading}　{summary}（涉及个人隐私，只公开人数和金额）", geometry, bold=True))
+            text = f"{section.heading}　{summary}（涉及个人隐私，只公开人数和金额）" + (f"　{source}" if source else "")
+            rows.append(_span(body, text, geometry, bold=True))
             continue
-        rows.append(_span(body, f"{section.heading}　{summary}", geometry, keep_with_next=True, bold=True))
+        heading = f"{section.heading}　{summary}" + (f"　{source}" if source else "")
+        rows.append(_span(body, heading, geometry, keep_with_next=True, bold=True))
         for sheet_row in section.rows:
             try:
                 wrapped = [
-                    pdf_text.lines(body, BODY, sheet_row.cells[key], geometry.column_w[i] - 2 * PAD)
+                    _cell_lines(body, key, sheet_row.cells[key], geometry.column_w[i] - 2 * kind.pad, kind)
                     for i, key in enumerate(keys)
                 ]
             except MissingGlyph as exc:
@@ -106,13 +214,14 @@ def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> li
                     f"{section.subsidy}第 {sheet_row.cells.get('serial', '')} 行 {sheet_row.cells.get('name', '')}",
                     exc.characters,
                 ) from exc
-            rows.append(Row("data", _row_height(max(len(w) for w in wrapped)), cells=wrapped))
+            rows.append(Row("data", _row_height(max(len(w) for w in wrapped), kind), cells=wrapped))
     rows.append(
         _span(
             body,
             f"合计：共 {sheet.total_count} 人次，金额 {sheet.total_text} 元（大写：{sheet.total_capital}）",
             geometry,
             bold=True,
+            total=True,
         )
     )
     if sheet.corrections:
@@ -130,22 +239,34 @@ def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> li
     return rows
 
 
-def _title_height() -> float:
-    return TITLE + 8 + SUBTITLE + 10
+def _title_height(kind: Typography) -> float:
+    return kind.title + 8 + kind.subtitle + 10
 
 
-def _paginate(rows: list[Row], geometry: Geometry) -> list[Page]:
-    header = _row_height(1)
-    bottom = MARGIN_BOTTOM
+def _continued_height(kind: Typography) -> float:
+    return kind.subtitle + 8
+
+
+def _fill(rows: list[Row], geometry: Geometry, breaks: set[int]) -> tuple[list[Page], list[int], float]:
+    """Greedy pages (a row never split, a heading never last), breaking before every index in `breaks`.
+
+    Returns the pages, the index of each page's first row, and the room left on the last page."""
+    kind = geometry.type
+    header = _row_height(1, kind)
     pages: list[Page] = []
+    starts: list[int] = []
     index = 0
+    available = 0.0
     while index < len(rows) or not pages:
         first = not pages
-        top = geometry.height - MARGIN_TOP - (_title_height() if first else SUBTITLE + 8)
-        available = top - bottom - header
+        top = geometry.height - kind.margin_top - (_title_height(kind) if first else _continued_height(kind))
+        available = top - kind.margin_bottom - header
         page_rows: list[Row] = []
+        starts.append(index)
         while index < len(rows):
             row = rows[index]
+            if page_rows and index in breaks:
+                break
             need = row.height
             if row.keep_with_next and index + 1 < len(rows):
                 need += rows[index + 1].height
@@ -155,7 +276,35 @@ def _paginate(rows: list[Row], geometry: Geometry) -> list[Page]:
             available -= row.height
             index += 1
         pages.append(Page(page_rows, first))
-    if available < SIGNATURE_HEIGHT:
+    return pages, starts, available
+
+
+def _tail_start(rows: list[Row], end: int) -> int:
+    """Where the last page should begin so that it holds the last two data rows (and their heading)."""
+    total = next(i for i, row in enumerate(rows) if row.total) if any(r.total for r in rows) else end
+    data = [i for i in range(total) if rows[i].kind == "data"]
+    start = data[-2] if len(data) >= 2 else (data[-1] if data else total)
+    while start > 0 and rows[start - 1].keep_with_next:
+        start -= 1
+    return start
+
+
+def _paginate(rows: list[Row], geometry: Geometry) -> list[Page]:
+    """Pages such that the signature block shares its page with the grand total and the last data
+    rows (a last page of signatures alone could be swapped), and no page holds a single data row."""
+    kind = geometry.type
+    pages, starts, left = _fill(rows, geometry, set())
+    all_data = sum(row.kind == "data" for row in rows)
+    data_on_last = sum(row.kind == "data" for row in pages[-1].rows)
+    if left < kind.signature_height or data_on_last < min(2, all_data):
+        # Start the last page at the last two data rows (with their heading): the greedy pages
+        # before it only get shorter, so none of them can end up with a single row either.
+        tail = _tail_start(rows, len(rows))
+        if tail not in (0, starts[-1]):
+            trial, trial_starts, trial_left = _fill(rows, geometry, {tail})
+            if trial_starts[-1] == tail:  # else the tail is longer than a page (very long corrections)
+                pages, starts, left = trial, trial_starts, trial_left
+    if left < kind.signature_height:
         pages.append(Page([], False))
     pages[-1].signatures = True
     return pages
@@ -166,93 +315,102 @@ class _Painter:
         self.c = canvas
         self.sheet = sheet
         self.g = geometry
+        self.t = geometry.type
         self.body = chain("body")
         self.title = chain("title")
 
     def page(self, page: Page, number: int, total: int) -> None:
-        y = self.g.height - MARGIN_TOP
+        t = self.t
+        y = self.g.height - t.margin_top
         meta = self.sheet.meta
         if page.first:
-            y -= TITLE
-            pdf_text.draw(self.c, self.title, TITLE, self.g.width / 2, y, meta.title, "center")
-            y -= SUBTITLE + 8
+            y -= t.title
+            pdf_text.draw(self.c, self.title, t.title, self.g.width / 2, y, meta.title, "center")
+            y -= t.subtitle + 8
             posting = (
                 f"公开时间：自 {meta.posting_start.year}年{meta.posting_start.month}月{meta.posting_start.day}日"
                 f" 至 {meta.posting_end.year}年{meta.posting_end.month}月{meta.posting_end.day}日"
             )
             place = f"乡镇：{meta.township}" + (f"　　村：{meta.village}" if meta.village else "")
-            pdf_text.draw(self.c, self.body, SUBTITLE, MARGIN_X, y, place)
-            pdf_text.draw(self.c, self.body, SUBTITLE, self.g.width - MARGIN_X, y, posting, "right")
+            pdf_text.draw(self.c, self.body, t.subtitle, t.margin_x, y, place)
+            pdf_text.draw(self.c, self.body, t.subtitle, self.g.width - t.margin_x, y, posting, "right")
             y -= 10
         else:
-            y -= SUBTITLE
-            pdf_text.draw(self.c, self.title, SUBTITLE, MARGIN_X, y, meta.title + "（续）")
+            y -= t.subtitle
+            pdf_text.draw(self.c, self.title, t.subtitle, t.margin_x, y, meta.title + "（续）")
             y -= 8
         if page.rows:
             y = self._header(y)
         for row in page.rows:
             y = self._row(row, y)
         if page.signatures:
-            self._signatures(y - 6 * mm)
+            self._signatures(y - 5 * mm * (t.body / A4_TYPE.body))
         self._footer(number, total)
 
     def _header(self, top: float) -> float:
-        height = _row_height(1)
+        t = self.t
+        height = _row_height(1, t)
         self.c.setFillGray(0.9)
-        self.c.rect(MARGIN_X, top - height, self.g.table_width, height, stroke=0, fill=1)
+        self.c.rect(t.margin_x, top - height, self.g.table_width, height, stroke=0, fill=1)
         self.c.setFillGray(0)
         for (key, label, _), x, w in zip(self.sheet.columns, self.g.column_x, self.g.column_w):
-            pdf_text.draw(self.c, self.title, BODY, x + w / 2, top - PAD - BODY, label, "center")
+            pdf_text.draw(self.c, self.title, t.body, x + w / 2, top - t.pad - t.body, label, "center")
         self._grid(top, height, data=True)
         return top - height
 
     def _row(self, row: Row, top: float) -> float:
+        t = self.t
         if row.kind == "span":
             font = self.title if row.bold else self.body
             for i, line in enumerate(row.text):
-                pdf_text.draw(self.c, font, BODY, MARGIN_X + PAD, top - PAD - BODY - i * LEADING, line)
+                pdf_text.draw(self.c, font, t.body, t.margin_x + t.pad, top - t.pad - t.body - i * t.leading, line)
             self._grid(top, row.height, data=False)
             return top - row.height
         for (key, _, _), x, w, cell in zip(self.sheet.columns, self.g.column_x, self.g.column_w, row.cells):
             for i, line in enumerate(cell):
-                baseline = top - PAD - BODY - i * LEADING
+                baseline = top - t.pad - t.body - i * t.leading
                 if key in RIGHT_ALIGNED:
-                    pdf_text.draw(self.c, self.body, BODY, x + w - PAD, baseline, line, "right")
+                    pdf_text.draw(self.c, self.body, t.body, x + w - t.pad, baseline, line, "right")
                 elif key in CENTERED:
-                    pdf_text.draw(self.c, self.body, BODY, x + w / 2, baseline, line, "center")
+                    pdf_text.draw(self.c, self.body, t.body, x + w / 2, baseline, line, "center")
                 else:
-                    pdf_text.draw(self.c, self.body, BODY, x + PAD, baseline, line)
+                    pdf_text.draw(self.c, self.body, t.body, x + t.pad, baseline, line)
         self._grid(top, row.height, data=True)
         return top - row.height
 
     def _grid(self, top: float, height: float, data: bool) -> None:
         self.c.setLineWidth(0.5)
-        self.c.rect(MARGIN_X, top - height, self.g.table_width, height, stroke=1, fill=0)
+        self.c.rect(self.t.margin_x, top - height, self.g.table_width, height, stroke=1, fill=0)
         if data:
             for x in self.g.column_x[1:]:
                 self.c.line(x, top, x, top - height)
 
     def _signatures(self, top: float) -> None:
-        y = top - SUBTITLE
+        t = self.t
+        scale = t.body / A4_TYPE.body
+        y = top - t.subtitle
         labels = self.sheet.signatures
         thirds = self.g.table_width / max(len(labels), 1)
         for i, label in enumerate(labels):
-            x = MARGIN_X + i * thirds
-            pdf_text.draw(self.c, self.body, SUBTITLE, x, y, label)
-            self.c.line(x + self.body.width(label, SUBTITLE) + 2, y - 2, x + thirds - 10 * mm, y - 2)
-        y -= 12 * mm
+            x = t.margin_x + i * thirds
+            pdf_text.draw(self.c, self.body, t.subtitle, x, y, label)
+            self.c.line(x + self.body.width(label, t.subtitle) + 2, y - 2, x + thirds - 10 * mm * scale, y - 2)
+        y -= 10 * mm * scale
         seal = "（村民委员会盖章）" if self.sheet.meta.village else "（盖章）"
-        pdf_text.draw(self.c, self.body, SUBTITLE, self.g.width - MARGIN_X - 50 * mm, y, seal)
-        pdf_text.draw(self.c, self.body, SUBTITLE, self.g.width - MARGIN_X - 50 * mm, y - 8 * mm, "　　年　　月　　日")
+        x = self.g.width - t.margin_x - 50 * mm * scale
+        pdf_text.draw(self.c, self.body, t.subtitle, x, y, seal)
+        pdf_text.draw(self.c, self.body, t.subtitle, x, y - 7 * mm * scale, "　　年　　月　　日")
 
     def _footer(self, number: int, total: int) -> None:
-        y = MARGIN_BOTTOM - 9 * mm
+        t = self.t
+        small = 9 * t.body / A4_TYPE.body
+        y = t.margin_bottom - 8 * mm * (t.body / A4_TYPE.body)
         meta = self.sheet.meta
         if meta.supervision_phone:
-            pdf_text.draw(self.c, self.body, 9, MARGIN_X, y, f"监督电话：{meta.supervision_phone}")
-        pdf_text.draw(self.c, self.body, 9, self.g.width / 2, y, f"第 {number} 页 / 共 {total} 页", "center")
+            pdf_text.draw(self.c, self.body, small, t.margin_x, y, f"监督电话：{meta.supervision_phone}")
+        pdf_text.draw(self.c, self.body, small, self.g.width / 2, y, f"第 {number} 页 / 共 {total} 页", "center")
         # Small type, so a stray copy shows which masking it carries.
-        pdf_text.draw(self.c, self.body, 6.5, self.g.width - MARGIN_X, y, f"发布范围：{meta.channel.label}", "right")
+        pdf_text.draw(self.c, self.body, small * 0.72, self.g.width - t.margin_x, y, f"发布范围：{meta.channel.label}", "right")
 
 
 def layout(sheet: BulletinSheet, size: str = "A4") -> list[Page]:

@@ -109,6 +109,7 @@ def sheet_for(
         records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
         publication = find_publication(session, village.id or 0, period)
         corrections = _corrections(session, village.id or 0, period, publication)
+        bases = dict(session.execute(select(SubsidyType.name, SubsidyType.basis)).all())
     default_start, default_end = (
         (publication.posting_start, publication.posting_end) if publication else default_posting_period(period)
     )
@@ -123,7 +124,7 @@ def sheet_for(
     )
     if meta.posting_end < meta.posting_start:
         raise ServiceError("公开时间的结束日期早于开始日期")
-    return build_sheet(records, policy_for(meta.channel), meta, corrections)
+    return build_sheet(records, policy_for(meta.channel), meta, corrections, bases)
 
 
 def publish(
