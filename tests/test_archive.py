@@ -50,12 +50,12 @@ def add(db, title: str, retention: str = "定期10年", **kw):
 def test_an_import_and_a_posting_are_filed_automatically(october, tmp_path):
     photo = tmp_path / "公开栏.jpg"
     photo.write_bytes(JPEG)
-    info = publish(october, VILLAGE, OCT, dt.date(2026, 11, 2), "王文书", ACTOR, photo=photo)
+    info = publish(october, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR, photo=photo)
     _, found = archive.pieces(october, VILLAGE, 2026)
     titles = [p.title for p in found]
     assert any("十月发放.xlsx" in t and "发放明细表" in t for t in titles)
     posted = next(p for p in found if p.title == "桃源村2026年10月惠民惠农补贴资金发放公开表")
-    assert posted.date == "20261102" and posted.period == OCT
+    assert posted.date == "20261101" and posted.period == OCT
     assert posted.code == f"J012-2026-D30-GK-{posted.number}"
     # the photo of the posted board is the publication's evidence (domain.md, Traceability)
     assert archive.piece_for_source(october, "publication", info.id) == posted.id

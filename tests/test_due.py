@@ -30,7 +30,7 @@ def constructed(db, people, tmp_path) -> None:
     """September's sheet posted 10-08 (on time), September's finances posted 10-12 (late)."""
     path = write_xlsx(tmp_path / "sep.xlsx", grid(lines_for(people[:4], pay_date="2026-09-15")))
     import_payouts(db, ImportRequest(path=path, village=VILLAGE), ACTOR)
-    publish(db, VILLAGE, parse_month("2026-09"), D(2026, 10, 8), "王文书", ACTOR)
+    publish(db, VILLAGE, parse_month("2026-09"), D(2026, 10, 8), "王文书", ACTOR, backdate=True)  # posted late
     notice = create_notice(db, NoticeDraft(VILLAGE, "2026年9月村级财务收支公开", "S01", D(2026, 10, 12), D(2026, 10, 18),
                                            body="收入 12,000.00 元，支出 8,500.00 元。", place="公开栏"), ACTOR)
     for by in ("王文书", "张主任", "赵监委"):

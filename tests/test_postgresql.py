@@ -94,7 +94,7 @@ def test_posting_and_filing_on_postgresql(pg, people, tmp_path: Path):
     archive.configure(pg, "桃源村", "J012", "测试员", default_category="GK")
     path = write_xlsx(tmp_path / "十月.xlsx", grid(lines_for(people[:3])))
     import_payouts(pg, ImportRequest(path=path, village="桃源村"), "测试员")
-    publish(pg, "桃源村", dt.date(2026, 10, 1), dt.date(2026, 11, 2), "王文书", "测试员")
+    publish(pg, "桃源村", dt.date(2026, 10, 1), dt.date(2026, 11, 1), "王文书", "测试员")
     manual = archive.add_piece(pg, "桃源村", "测试员", title="村民代表会议记录", doc_date=dt.date(2026, 11, 5),
                                retention="定期30年")
     archive.void_piece(pg, manual.id, "重复登记", "测试员")

@@ -14,6 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from app.cli.main import main
 from app.core.disclosure import Channel, policy_for
 from app.core.ledger_record import LedgerRecord
 from app.core.synthetic import make_people
@@ -99,3 +103,106 @@ def test_2014_rows_with_long_group_names_fit_in_60_a4_pages():
     pages = pages_of(recs)
     assert len(pages) <= 60, len(pages)
     assert TYPES["A4"].body >= 9
+
+
+# --- output integrity (issue 15, "Silent wrong files") -----------------------------------------
+
+@pytest.fixture
+def cli(db, capsys):
+    def run(*args: str) -> tuple[int, str, str]:
+        code = main(["--db", str(db.path), *args])
+        out, err = capsys.readouterr()
+        return code, out, err
+    return run
+
+
+@pytest.fixture
+def october(db, people, tmp_path):
+    from app.services.importing import ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "oct.xlsx", grid(lines_for(people[:5]))), village=VILLAGE), ACTOR)
+
+
+def test_the_format_follows_the_file_name_or_the_command_refuses(cli, october, tmp_path):
+    code, out, _ = cli("bulletin", "--village", "桃源村", "--month", "2026-10", "--out", str(tmp_path / "表.xlsx"))
+    assert code == 0 and "Excel" in out
+    workbook = load_workbook(tmp_path / "表.xlsx")  # a real workbook, not a PDF under an .xlsx name
+    assert workbook.active["A1"].value == "桃源村2026年10月惠民惠农补贴资金发放公开表"
+    code, _, err = cli("bulletin", "--village", "桃源村", "--month", "2026-10", "--out", str(tmp_path / "表.doc"))
+    assert code == 1 and ".pdf" in err and not (tmp_path / "表.doc").exists()
+
+
+def test_an_empty_month_is_refused(cli, october, tmp_path):
+    code, _, err = cli("bulletin", "--village", "桃源村", "--month", "2026-09", "--out", str(tmp_path / "九月.pdf"))
+    assert code == 1 and "2026年9月桃源村没有发放记录" in err and not (tmp_path / "九月.pdf").exists()
+
+
+def test_a_backdated_posting_needs_the_clerks_word(cli, october):
+    code, _, err = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--date", "2026-11-20")
+    assert code == 1 and "早于张贴日期" in err
+    code, out, _ = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--date", "2026-11-20",
+                       "--from", "2026-11-20", "--to", "2026-12-19")
+    assert code == 0 and "已锁定" in out
+
+
+def test_the_batch_prints_every_village_it_can_and_names_the_one_it_cannot(db, cli, people, tmp_path):
+    from app.services.importing import ImportRequest, import_payouts
+    from app.services.villages import add_village
+    from app.storage.models import Person
+    from sqlmodel import select
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    add_village(db, "杏花村", ACTOR)
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:3]))), village=VILLAGE), ACTOR)
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "b.xlsx", grid(lines_for(people[3:6]))), village="杏花村"), ACTOR)
+    with db.transaction() as session:  # a character no bundled font has (a private-use code point)
+        person = session.exec(select(Person).where(Person.id_number == people[4].id_number)).one()
+        person.name = "王\ue000"
+    code, out, err = cli("bulletin", "--all", "--month", "2026-10", "--out", str(tmp_path / "all"))
+    assert code == 1
+    assert "没有生成：杏花村" in err and "王\ue000" in err and "Traceback" not in err
+    printed = {p.name for p in (tmp_path / "all").iterdir() if p.suffix == ".pdf"}
+    assert "桃源村-2026-10.pdf" in printed and any("汇总" in name for name in printed)
+    assert "杏花村-2026-10.pdf" not in printed
+
+
+def test_the_township_summary_says_where_it_hangs(tmp_path):
+    from app.outputs.bulletin_pdf import render_bulletin
+    from app.outputs.township_summary import summary_sheet
+
+    village = build_sheet(records(5), policy_for(Channel.WALL), META)
+    summary = summary_sheet("青山镇", OCT, [village], (dt.date(2026, 11, 1), dt.date(2026, 11, 30)))
+    render_bulletin(summary, tmp_path / "s.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "s.pdf").pages)
+    assert "发布范围：乡镇公开栏、政务网站" in text and "村内公开栏" not in text
+
+
+# --- notices and plain tables ------------------------------------------------------------------
+
+def test_a_draft_notice_carries_the_watermark_on_every_page_and_a_posted_one_none(tmp_path):
+    from app.outputs.notice_pdf import DRAFT_WATERMARK, NoticeLine, NoticeSheet, render_notice
+
+    lines = [NoticeLine(p.name, p.id_number, "1组", "临时救助", 50000) for p in make_people(70, seed=9)]
+    draft = NoticeSheet("桃源村", "青山镇", "临时救助对象公示", "临时救助", "7 天", "经评议，拟救助以下人员。",
+                        dt.date(2026, 12, 5), dt.date(2026, 12, 11), "公开栏", "0351-1234567", "草稿", False, lines)
+    assert render_notice(draft, tmp_path / "draft.pdf") >= 2
+    pages = [page.extract_text().replace(" ", "").replace("\n", "") for page in PdfReader(tmp_path / "draft.pdf").pages]
+    assert all(DRAFT_WATERMARK.replace(" ", "") in text for text in pages)
+    posted = NoticeSheet(**{**draft.__dict__, "state_label": "公示中", "reviewed": True})
+    render_notice(posted, tmp_path / "posted.pdf")
+    assert not any("未经审核" in page.extract_text() for page in PdfReader(tmp_path / "posted.pdf").pages)
+
+
+@pytest.mark.parametrize("count", range(20, 75, 3))
+def test_closing_lines_keep_the_last_rows_and_no_page_holds_one_row(count):
+    from app.outputs.table_pdf import Column, TableDocument, _Layout
+
+    doc = TableDocument("公示", [Column("name", "姓名", 1.0), Column("note", "备注", 2.0)],
+                        [{"name": f"张{i}", "note": "—"} for i in range(count)],
+                        closing=["公示结果：无异议。"] * 8 + ["村民委员会（盖章）"])
+    pages = _Layout(doc).paginate()
+    assert len(pages[-1]) >= 2, [len(p) for p in pages]
+    assert all(len(page) != 1 for page in pages)

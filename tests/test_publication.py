@@ -37,7 +37,7 @@ def text_of(path: Path) -> str:
 
 
 def test_posting_locks_the_month(db, people, october, tmp_path):
-    info = publish(db, VILLAGE, OCT, dt.date(2026, 11, 2), "王文书", ACTOR)
+    info = publish(db, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR)
     assert (info.payout_count, info.total_fen) == (5, 5 * 56000)
     record = october[0]
     entry = PayoutInput(name=record.name, id_number=record.id_number, subsidy_type_id=1, period=OCT, amount="1")
@@ -55,13 +55,13 @@ def test_posting_locks_the_month(db, people, october, tmp_path):
     assert "已锁定" in caught.value.problems[0]
     assert row_counts(db) == before
     with pytest.raises(Conflict, match="已经登记为张贴过"):
-        publish(db, VILLAGE, OCT, dt.date(2026, 11, 3), "王文书", ACTOR)
+        publish(db, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR)
 
 
 def test_correction_is_audited_and_listed_on_the_next_sheet(db, people, october, tmp_path):
     with pytest.raises(ServiceError, match="尚未张贴"):
         correct(db, october[0].payout_id, "580", "标准调整", ACTOR)
-    publish(db, VILLAGE, OCT, dt.date(2026, 11, 2), "王文书", ACTOR)
+    publish(db, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR)
     posted = tmp_path / "oct-posted.pdf"
     render_bulletin(sheet_for(db, VILLAGE, OCT), posted)
 
@@ -112,9 +112,9 @@ def test_cli_bulletin_publish_correct_and_all(db_path, people, tmp_path, capsys)
     summary = text_of(tmp_path / "all" / "青山镇-2026-10-汇总.pdf")
     assert "青山镇2026年10月惠民惠农补贴资金发放汇总表" in summary and "合计：共 7 人次" in summary
 
-    code, out, _ = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--date", "2026-11-02")
+    code, out, _ = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--date", "2026-11-01")
     assert code == 0 and "已锁定" in out
     code, _, err = cli("payouts", "correct", "1", "--amount", "600", "--reason", "补差")
     assert code == 0
-    code, _, err = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书")
+    code, _, err = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--backdate")
     assert code == 1 and "张贴过" in err

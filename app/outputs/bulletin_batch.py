@@ -1,24 +1,38 @@
 """Rendering many sheets at once on every core (township staff print all villages together).
 
-Workers receive plain data (BulletinSheet) and never touch the database.
+Workers receive plain data (BulletinSheet) and never touch the database. A sheet that cannot be
+printed (a name no font can draw) does not stop the others: it comes back as a problem naming the
+village, the person and the character, and the caller decides what to say.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
 from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.bulletin_pdf import render_bulletin
+from app.outputs.fonts import MissingGlyph
 
 Job = tuple[BulletinSheet, Path]
 
 
-def _render(job: Job, size: str) -> tuple[str, int]:
+@dataclass(frozen=True)
+class Rendered:
+    path: str
+    pages: int
+    problem: str = ""  # why this sheet was not printed (Chinese), empty when it was
+
+
+def _render(job: Job, size: str) -> Rendered:
     sheet, path = job
-    return str(path), render_bulletin(sheet, path, size)
+    try:
+        return Rendered(str(path), render_bulletin(sheet, path, size))
+    except MissingGlyph as exc:
+        return Rendered(str(path), 0, f"{sheet.meta.village or sheet.meta.title}：{exc}")
 
 
 def render_all(
@@ -26,9 +40,9 @@ def render_all(
     size: str = "A4",
     workers: int | None = None,
     progress: Callable[[int, int, str], None] | None = None,
-) -> list[tuple[str, int]]:
+) -> list[Rendered]:
     workers = workers or min(len(jobs), os.cpu_count() or 1)
-    results: list[tuple[str, int]] = []
+    results: list[Rendered] = []
     if workers <= 1:
         for done, job in enumerate(jobs, start=1):
             results.append(_render(job, size))
@@ -42,4 +56,4 @@ def render_all(
             if progress:
                 progress(done, len(jobs), futures[future][0].meta.title)
     order = {str(job[1]): index for index, job in enumerate(jobs)}
-    return sorted(results, key=lambda item: order[item[0]])
+    return sorted(results, key=lambda item: order[item.path])

@@ -43,6 +43,11 @@ class SheetMeta:
     channel: Channel
     supervision_phone: str = ""
     heading: str = ""  # overrides the usual title (township summary)
+    scope: str = ""  # overrides 发布范围 (the township summary hangs at the township and goes online)
+
+    @property
+    def scope_text(self) -> str:
+        return self.scope or self.channel.label
 
     @property
     def title(self) -> str:

@@ -410,7 +410,7 @@ class _Painter:
             pdf_text.draw(self.c, self.body, small, t.margin_x, y, f"监督电话：{meta.supervision_phone}")
         pdf_text.draw(self.c, self.body, small, self.g.width / 2, y, f"第 {number} 页 / 共 {total} 页", "center")
         # Small type, so a stray copy shows which masking it carries.
-        pdf_text.draw(self.c, self.body, small * 0.72, self.g.width - t.margin_x, y, f"发布范围：{meta.channel.label}", "right")
+        pdf_text.draw(self.c, self.body, small * 0.72, self.g.width - t.margin_x, y, f"发布范围：{meta.scope_text}", "right")
 
 
 def layout(sheet: BulletinSheet, size: str = "A4") -> list[Page]:

@@ -98,7 +98,7 @@ def write_bulletin_xlsx(sheet: BulletinSheet, path: Path) -> Path:
                  f"更正为 {format_yuan(c.new_fen, True)} 元{reason}")
     row += 1
     span("　　　　".join(label + "__________" for label in sheet.signatures), border=False)
-    footer = f"发布范围：{meta.channel.label}（个人信息已按规定遮掩）"
+    footer = f"发布范围：{meta.scope_text}（个人信息已按规定遮掩）"
     if meta.supervision_phone:
         footer = f"监督电话：{meta.supervision_phone}　　" + footer
     with published(meta.supervision_phone):

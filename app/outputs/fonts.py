@@ -49,6 +49,9 @@ class MissingGlyph(ValueError):
         self.text = text
         self.characters = characters
 
+    def __reduce__(self) -> tuple[type, tuple[str, str]]:  # crosses to and from worker processes
+        return (MissingGlyph, (self.text, self.characters))
+
 
 @dataclass(frozen=True)
 class FaceSpec:

@@ -17,6 +17,7 @@ from app.core.money import format_yuan, to_capital
 from app.core.notices import ANONYMOUS, CADRE_RELATIVE_REMARK, Outcome
 from app.outputs.table_pdf import Column, TableDocument, render_table
 
+DRAFT_WATERMARK = "草稿·未经审核 不得张贴"
 COLUMNS = [
     Column("serial", "序号", 0.5, "center"),
     Column("name", "姓名", 1.0),
@@ -154,6 +155,7 @@ def notice_document(sheet: NoticeSheet, channel: Channel | str = Channel.WALL, f
         body_size=9.5,
         title_size=16.0,
         published=(sheet.supervision_phone,),
+        watermark="" if sheet.reviewed else DRAFT_WATERMARK,
     )
 
 

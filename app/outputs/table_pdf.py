@@ -7,6 +7,7 @@ the column header repeated on every page, rows never split, 第 x 页 / 共 y �
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class TableDocument:
     body_size: float = 9.5
     title_size: float = 16.0
     published: tuple[str, ...] = ()  # numbers from the settings printed on purpose (disclosure.published)
+    watermark: str = ""  # across every page, e.g. a draft that must not be posted
 
 
 @dataclass
@@ -119,8 +121,24 @@ class _Layout:
                 room = later_top - header - MARGIN_BOTTOM
             pages[-1].append(row)
             room -= row.height
-        if closing > room:
-            pages.append([])  # the closing lines never stand apart from a page of their own table
+        later_room = later_top - header - MARGIN_BOTTOM
+        rows_on_last = pages[-1]
+        if closing > room and rows_on_last:
+            # The closing lines (result, signatures, seal) take the last rows with them to a new page:
+            # a page of signatures alone could be swapped.
+            moved = rows_on_last[-2:]
+            if sum(r.height for r in moved) + closing <= later_room:
+                del rows_on_last[-len(moved):]
+                if not rows_on_last:
+                    pages.pop()
+                pages.append(moved)
+                room = later_room - sum(r.height for r in moved)
+            else:
+                pages.append([])
+        elif closing > room:
+            pages.append([])
+        if len(pages) > 1 and len(pages[-1]) == 1 and len(pages[-2]) > 2 and pages[-2][-1].height <= room:
+            pages[-1].insert(0, pages[-2].pop())  # no page holds a single row
         return pages
 
 
@@ -148,8 +166,23 @@ def _render(doc: TableDocument, out: Path) -> int:
     return len(pages)
 
 
+def _watermark(c: Canvas, layout: _Layout, text: str) -> None:
+    """Light and diagonal, under the content: a draft stays legible for review and unfit for the wall."""
+    angle = math.radians(35)
+    room = min(0.7 * layout.width / math.cos(angle), 0.7 * layout.height / math.sin(angle))
+    size = room / max(layout.title.width(text, 1.0), 1.0)
+    c.saveState()
+    c.translate(layout.width / 2, layout.height / 2)
+    c.rotate(math.degrees(angle))
+    c.setFillGray(0.82)
+    pdf_text.draw(c, layout.title, size, 0, -size / 3, text, "center")
+    c.restoreState()
+
+
 def _paint(c: Canvas, layout: _Layout, rows: list[_Row], number: int, total: int) -> None:
     doc, size = layout.doc, layout.doc.body_size
+    if doc.watermark:
+        _watermark(c, layout, doc.watermark)
     y = layout.height - MARGIN_TOP
     if number == 1:
         y -= doc.title_size

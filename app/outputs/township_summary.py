@@ -44,6 +44,7 @@ def summary_sheet(
         posting_end=posting[1],
         channel=Channel.WALL,
         heading=f"{township}{format_month_zh(period)}惠民惠农补贴资金发放汇总表",
+        scope="乡镇公开栏、政务网站",
     )
     return BulletinSheet(
         meta=meta,

@@ -37,6 +37,10 @@ class PublicationInfo:
     corrections_listed: int
 
 
+class Backdated(ServiceError):
+    """The posting period starts before the sheet was posted; allowed only when confirmed."""
+
+
 def default_posting_period(period: dt.date) -> tuple[dt.date, dt.date]:
     """A month's sheet hangs through the following month (the convention the issue shows)."""
     start = add_months(period, 1)
@@ -124,6 +128,8 @@ def sheet_for(
     )
     if meta.posting_end < meta.posting_start:
         raise ServiceError("公开时间的结束日期早于开始日期")
+    if not records and not corrections:
+        raise ServiceError(f"{format_month_zh(period)}{village.name}没有发放记录，没有可公开的内容")
     return build_sheet(records, policy_for(meta.channel), meta, corrections, bases)
 
 
@@ -137,17 +143,26 @@ def publish(
     posting_start: dt.date | None = None,
     posting_end: dt.date | None = None,
     photo: Path | None = None,
+    backdate: bool = False,
 ) -> PublicationInfo:
-    """Record that the month's sheet is on the board: locks its payouts, files its corrections."""
+    """Record that the month's sheet is on the board: locks its payouts, files its corrections.
+
+    A posting period that began before the day the sheet went up would be recorded (and filed) as if
+    villagers could have read it earlier: that needs the clerk's explicit word (`backdate`)."""
     if not posted_by.strip():
         raise ServiceError("请填写张贴人")
+    start, end = default_posting_period(period)
+    if (posting_start or start) < posted_on and not backdate:
+        raise Backdated(
+            f"公开时间从 {(posting_start or start).isoformat()} 开始，早于张贴日期 {posted_on.isoformat()}：这样登记，"
+            "档案里会记成张贴前就已公开。请按实际张贴日期重新确定公开时间；确属补登的，请确认补登"
+        )
     from app.outputs.bulletin_pdf import layout
 
     # The sheet as posted (wall channel, A4): its page count is the filed piece's 页数.
     pages = len(layout(sheet_for(db, village_name, period, Channel.WALL)))
     stored = archive.store_evidence_file(db, photo) if photo else None
     photo_hash = stored.sha256 if stored else ""
-    start, end = default_posting_period(period)
     with db.transaction() as session:
         village = find_village(session, village_name)
         if find_publication(session, village.id or 0, period):

@@ -149,7 +149,7 @@ def seed_demo_history(db: Database, actor: str, today: dt.date | None = None) ->
         archive.configure(db, village, f"J{number:03d}", actor, default_category="GK")
         for month in months[:-1]:  # the newest month is left open for the clerk to try things on
             posted_on = add_months(month, 1).replace(day=2)
-            publish(db, village, month, posted_on, "王文书", actor)
+            publish(db, village, month, posted_on, "王文书", actor, backdate=True)  # history, entered afterwards
             posted += 1
     start = add_months(months[-1], 1).replace(day=2)
     notice_id = create_notice(db, NoticeDraft(

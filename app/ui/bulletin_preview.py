@@ -275,7 +275,7 @@ class BulletinPreviewDialog(QDialog):
         self.status.setText(f"已导出：{target}")
 
     def register_posting(self) -> None:
-        from app.services.bulletin import publish
+        from app.services.bulletin import Backdated, publish
         from app.services.errors import ServiceError
 
         request = self.request()
@@ -292,9 +292,15 @@ class BulletinPreviewDialog(QDialog):
         )
         if answer != QMessageBox.StandardButton.Yes:
             return
+        args = (self.db, request["village"], request["period"], dialog.posted_on(), dialog.posted_by(),
+                self.actor, request["start"], request["end"], dialog.photo())
         try:
-            info = publish(self.db, request["village"], request["period"], dialog.posted_on(), dialog.posted_by(),
-                           self.actor, request["start"], request["end"], dialog.photo())
+            try:
+                info = publish(*args)
+            except Backdated as exc:
+                if not messages.confirm(self, "补登张贴", exc.message, "确认补登"):
+                    return
+                info = publish(*args, backdate=True)
         except ServiceError as exc:
             messages.warn(self, "无法登记", exc.message)
             return

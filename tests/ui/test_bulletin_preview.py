@@ -85,11 +85,31 @@ def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
 
     monkeypatch.setattr(bulletin_preview, "PostingDialog", Answered)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    asked = []
+    # Posted today (after the default period began on 11-01): the clerk must confirm it is a late entry.
+    monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda parent, title, text, accept, detail="": asked.append(title) or True)
     dialog.post_button.click()
     with db.reading() as session:
         publication = find_publication(session, 1, OCT)
+    assert asked == ["补登张贴"]
     assert publication is not None and publication.posted_by == "王文书"
     assert "已锁定" in dialog.status.text()
+
+
+def test_a_backdated_posting_refused_by_the_clerk_is_not_recorded(qtbot, db, seeded, monkeypatch):
+    dialog = open_preview(qtbot, db)
+
+    class Answered(bulletin_preview.PostingDialog):
+        def exec(self):
+            self.by.setText("王文书")
+            return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(bulletin_preview, "PostingDialog", Answered)
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda *a, **k: False)
+    dialog.post_button.click()
+    with db.reading() as session:
+        assert find_publication(session, 1, OCT) is None
 
 
 def test_a_bad_month_is_explained_not_rendered(qtbot, db, seeded):
