@@ -40,6 +40,7 @@ class BoxLabel:
     checker: str = ""
     note: str = ""
     printed_on: dt.date | None = None
+    page_count: int = 0
 
     @property
     def range_text(self) -> str:
@@ -133,8 +134,9 @@ def _notes(c: "Canvas", label: BoxLabel, body, title) -> None:  # noqa: ANN001
     y = top - 10 * mm
     pdf_text.draw(c, body, 12, left + 6 * mm, y, "盒内文件情况说明：")
     y -= 9 * mm
-    text = label.note or (f"本盒共 {label.piece_count} 件，件号 {label.range_text}，"
-                          f"{label.year}年度，保管期限{label.retention}。")
+    # DA/T 22-2015 §9.5: the notes sheet says how many pieces and pages the box holds.
+    totals = f"本盒文件共 {label.piece_count} 件、{label.page_count} 页，件号 {label.range_text}，"
+    text = totals + (label.note or f"{label.year}年度，保管期限{label.retention}。")
     for line in pdf_text.lines(body, 12, text, right - left - 20 * mm):
         pdf_text.draw(c, body, 12, left + 14 * mm, y, line)
         y -= 7 * mm

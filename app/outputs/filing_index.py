@@ -7,20 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from app.outputs.table_pdf import Column, TableDocument, render_table
+from app.outputs.table_pdf import Column, TableDocument, render_tables
 
-# DA/T 22-2015's columns; 件号 leads because the clerk finds a piece by it on the filing stamp.
+# DA/T 22-2015 §9.3's columns, in its order; 序号 counts within one list, the 件号 is inside the 档号.
 COLUMNS = [
-    Column("number", "件号", 5, "center"),
-    Column("code", "档号", 22),
-    Column("doc_number", "文号", 9),
-    Column("responsible", "责任者", 14),
-    Column("title", "题名", 25),
-    Column("date", "日期", 9, "center"),
-    Column("secrecy", "密级", 5, "center"),
-    Column("pages", "页数", 5, "center"),
-    Column("remark", "备注", 13),
+    Column("serial", "序号", 4, "center", nowrap=True),
+    Column("code", "档号", 20, nowrap=True),
+    Column("doc_number", "文号", 9, nowrap=True),
+    Column("responsible", "责任者", 13),
+    Column("title", "题名", 30),
+    Column("date", "日期", 8, "center", nowrap=True),
+    Column("secrecy", "密级", 4, "center", nowrap=True),
+    Column("pages", "页数", 4, "center", nowrap=True),
+    Column("remark", "备注", 10),
 ]
+RETENTION_ORDER = ("永久", "定期30年", "定期10年")
 
 
 @dataclass(frozen=True)
@@ -35,11 +36,40 @@ class IndexRow:
     date: str
     pages: int
     remark: str
+    retention: str = ""  # 永久 / 定期30年 / 定期10年
+    category: str = ""
 
-    def cells(self) -> dict[str, str]:
-        return {"number": self.number, "code": self.code, "doc_number": self.doc_number,
+    def cells(self, serial: int = 0) -> dict[str, str]:
+        return {"serial": str(serial) if serial else self.number, "code": self.code, "doc_number": self.doc_number,
                 "responsible": self.responsible, "title": self.title, "date": self.date,
                 "secrecy": "", "pages": str(self.pages), "remark": self.remark}
+
+
+@dataclass(frozen=True)
+class IndexList:
+    """One list of the index: one year, one retention period (and one category where used)."""
+
+    retention: str
+    category: str
+    rows: tuple[IndexRow, ...]
+
+    @property
+    def heading(self) -> str:
+        return f"保管期限：{self.retention}" + (f"　类别：{self.category}" if self.category else "")
+
+
+def index_lists(rows: Sequence[IndexRow]) -> list[IndexList]:
+    """DA/T 22-2015: pieces are numbered and listed within one year and one retention period (and
+    category): never one list mixing them, where 件号 0001 would stand three times."""
+    groups: dict[tuple[str, str], list[IndexRow]] = {}
+    for row in rows:
+        groups.setdefault((row.retention, row.category), []).append(row)
+
+    def order(key: tuple[str, str]) -> tuple[int, str]:
+        retention, category = key
+        return (RETENTION_ORDER.index(retention) if retention in RETENTION_ORDER else len(RETENTION_ORDER), category)
+
+    return [IndexList(retention, category, tuple(items)) for (retention, category), items in sorted(groups.items(), key=lambda kv: order(kv[0]))]
 
 
 def _as_date(text: str) -> dt.date | str:
@@ -56,17 +86,21 @@ def index_title(village: str, year: int, month: int | None) -> str:
 
 def render_index_pdf(village: str, fonds: str, year: int, month: int | None, rows: Sequence[IndexRow],
                      out: Path) -> int:
-    doc = TableDocument(
-        title=index_title(village, year, month),
-        columns=COLUMNS,
-        rows=[row.cells() for row in rows],
-        row_label="title",
-        subtitle_left=f"全宗号：{fonds}　　年度：{year}",
-        subtitle_right=f"共 {len(rows)} 件",
-        footer_left=village,
-        body_size=8.5,
-    )
-    return render_table(doc, out)
+    lists = index_lists(rows) or [IndexList("", "", ())]
+    docs = [
+        TableDocument(
+            title=index_title(village, year, month),
+            columns=COLUMNS,
+            rows=[row.cells(serial) for serial, row in enumerate(group.rows, start=1)],
+            row_label="title",
+            subtitle_left=f"全宗号：{fonds}　　年度：{year}　　{group.heading}",
+            subtitle_right=f"共 {len(group.rows)} 件，{sum(r.pages for r in group.rows)} 页",
+            footer_left=village,
+            body_size=8.5,
+        )
+        for group in lists
+    ]
+    return render_tables(docs, out)
 
 
 def write_index_xlsx(village: str, fonds: str, year: int, month: int | None, rows: Sequence[IndexRow],
@@ -79,30 +113,30 @@ def write_index_xlsx(village: str, fonds: str, year: int, month: int | None, row
     from app.outputs.xlsx_sheet import print_landscape, save_atomically
 
     workbook = Workbook()
-    ws = workbook.active
-    ws.title = "归档文件目录"
-    last = get_column_letter(len(COLUMNS))
-    ws.merge_cells(f"A1:{last}1")
-    put(ws, 1, 1, index_title(village, year, month), font=Font(name="黑体", size=16, bold=True),
-        alignment=Alignment(horizontal="center"))
-    ws.merge_cells(f"A2:{last}2")
-    put(ws, 2, 1, f"全宗号：{fonds}　　年度：{year}　　共 {len(rows)} 件")
+    workbook.remove(workbook.active)
     thin = Side(style="thin", color="000000")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    last = get_column_letter(len(COLUMNS))
     header_row = 3
-    for index, column in enumerate(COLUMNS, start=1):
-        put(ws, header_row, index, column.header, font=Font(bold=True), border=border,
+    for group in index_lists(rows) or [IndexList("", "", ())]:
+        ws = workbook.create_sheet((group.retention or "归档文件目录") + (f"-{group.category}" if group.category else ""))
+        ws.merge_cells(f"A1:{last}1")
+        put(ws, 1, 1, index_title(village, year, month), font=Font(name="黑体", size=16, bold=True),
             alignment=Alignment(horizontal="center"))
-        ws.column_dimensions[get_column_letter(index)].width = max(6, column.weight * 1.6)
-    for offset, row in enumerate(rows, start=1):
-        cells: dict[str, Value] = dict(row.cells())
-        # 件号 stays text (0031 as written); 页数 is a count and 日期 a date shown as DA/T's YYYYMMDD.
-        cells["pages"] = row.pages
-        cells["date"] = _as_date(row.date)
+        ws.merge_cells(f"A2:{last}2")
+        put(ws, 2, 1, f"全宗号：{fonds}　　年度：{year}　　{group.heading}　　共 {len(group.rows)} 件")
         for index, column in enumerate(COLUMNS, start=1):
-            put(ws, header_row + offset, index, cells[column.key], border=border,
-                number_format="yyyymmdd" if column.key == "date" and cells["date"] else None,
-                alignment=Alignment(horizontal=column.align, wrap_text=True))
-    print_landscape(ws, header_row, orientation="portrait")
-    ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
+            put(ws, header_row, index, column.header, font=Font(bold=True), border=border,
+                alignment=Alignment(horizontal="center"))
+            ws.column_dimensions[get_column_letter(index)].width = max(6, column.weight * 1.6)
+        for serial, row in enumerate(group.rows, start=1):
+            cells: dict[str, Value] = dict(row.cells(serial))
+            # 序号 and 页数 are counts and 日期 a date shown as DA/T's YYYYMMDD; 档号 keeps its 件号 as written.
+            cells["serial"], cells["pages"], cells["date"] = serial, row.pages, _as_date(row.date)
+            for index, column in enumerate(COLUMNS, start=1):
+                put(ws, header_row + serial, index, cells[column.key], border=border,
+                    number_format="yyyymmdd" if column.key == "date" and cells["date"] else None,
+                    alignment=Alignment(horizontal=column.align, wrap_text=True))
+        print_landscape(ws, header_row, orientation="portrait")
+        ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
     return save_atomically(workbook, out)

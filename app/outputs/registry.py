@@ -34,6 +34,7 @@ OUTPUTS: tuple[OutputKind, ...] = (
     OutputKind("box-labels", "box_labels:render_labels", "pdf"),
     OutputKind("due-xlsx", "due_xlsx:write_due_xlsx", "xlsx"),
     OutputKind("table-pdf", "table_pdf:render_table", "pdf"),
+    OutputKind("table-pdfs", "table_pdf:render_tables", "pdf"),
     OutputKind("terminal", "terminal:gated", "text"),
 )
 

@@ -35,6 +35,7 @@ class Column:
     header: str
     weight: float
     align: str = "left"  # left / center / right
+    nowrap: bool = False  # codes, numbers and dates: as wide as their widest cell, never broken
 
 
 @dataclass
@@ -71,11 +72,33 @@ class _Layout:
         self.title: FontChain = chain("title")
         self.leading = doc.body_size * 1.3
         usable = self.usable = self.width - 2 * MARGIN_X
-        share = sum(c.weight for c in doc.columns)
-        self.widths = [usable * c.weight / share for c in doc.columns]
+        self.widths = self._widths(usable)
         self.xs = [MARGIN_X]
         for w in self.widths[:-1]:
             self.xs.append(self.xs[-1] + w)
+
+    def _widths(self, usable: float) -> list[float]:
+        """Weights share the page, but a `nowrap` column first gets the width of its widest cell."""
+        columns = self.doc.columns
+        if not columns:
+            return []
+        size = self.doc.body_size
+        need = {}
+        for index, column in enumerate(columns):
+            if column.nowrap:
+                texts = {column.header, *(row.get(column.key, "") for row in self.doc.rows)}
+                need[index] = max(self.body.width(for_output(t), size) for t in texts) + 2 * PAD + 1
+        rest = [i for i in range(len(columns)) if i not in need]
+        share = sum(columns[i].weight for i in rest) or 1.0
+        left = usable - sum(need.values())
+        by_weight = {i: usable * columns[i].weight / sum(c.weight for c in columns) for i in range(len(columns))}
+        if left <= 0 or not rest:
+            return [by_weight[i] for i in range(len(columns))]
+        widths = {i: max(need[i], by_weight[i]) if i in need else 0.0 for i in range(len(columns))}
+        left = usable - sum(widths[i] for i in need)
+        for i in rest:
+            widths[i] = left * columns[i].weight / share
+        return [widths[i] for i in range(len(columns))]
 
     def row_height(self, lines: int) -> float:
         return max(lines, 1) * self.leading + 2 * PAD
@@ -144,26 +167,31 @@ class _Layout:
 
 def render_table(doc: TableDocument, out: Path) -> int:
     """Write the PDF atomically; returns the page count."""
-    with published(*doc.published):
-        return _render(doc, out)
+    return render_tables([doc], out)
 
 
-def _render(doc: TableDocument, out: Path) -> int:
-    layout = _Layout(doc)
-    pages = layout.paginate()
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".part")
-    canvas = Canvas(str(temporary), pagesize=(layout.width, layout.height), invariant=1, pageCompression=1,
-                    initialFontName=layout.body.primary)
-    canvas.setTitle(for_output(doc.title))
-    canvas.setAuthor("村务公开助手")
-    for number, rows in enumerate(pages, start=1):
-        _paint(canvas, layout, rows, number, len(pages))
-        canvas.showPage()
-    canvas.save()
-    temporary.replace(out)
-    return len(pages)
+def render_tables(docs: list[TableDocument], out: Path) -> int:
+    """Several lists in one PDF, each from a new page with its own 第 x 页 / 共 y 页 (e.g. one filing
+    index per retention period); written atomically; returns the page count."""
+    with published(*(number for doc in docs for number in doc.published)):
+        layouts = [_Layout(doc) for doc in docs]
+        paginated = [layout.paginate() for layout in layouts]
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        temporary = out.with_name(out.name + ".part")
+        first = layouts[0]
+        canvas = Canvas(str(temporary), pagesize=(first.width, first.height), invariant=1, pageCompression=1,
+                        initialFontName=first.body.primary)
+        canvas.setTitle(for_output(docs[0].title))
+        canvas.setAuthor("村务公开助手")
+        for layout, pages in zip(layouts, paginated):
+            canvas.setPageSize((layout.width, layout.height))
+            for number, rows in enumerate(pages, start=1):
+                _paint(canvas, layout, rows, number, len(pages))
+                canvas.showPage()
+        canvas.save()
+        temporary.replace(out)
+        return sum(len(pages) for pages in paginated)
 
 
 def _watermark(c: Canvas, layout: _Layout, text: str) -> None:
