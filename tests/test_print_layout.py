@@ -206,3 +206,22 @@ def test_closing_lines_keep_the_last_rows_and_no_page_holds_one_row(count):
     pages = _Layout(doc).paginate()
     assert len(pages[-1]) >= 2, [len(p) for p in pages]
     assert all(len(page) != 1 for page in pages)
+
+
+def test_names_within_a_group_are_in_pinyin_order(db, tmp_path):
+    """Issue 15: code-point order put 曾 (zēng) and 张 among strangers; a villager looks a name up by its sound."""
+    from app.core.synthetic import make_people
+    from app.services.importing import ImportRequest, import_payouts
+    from app.services.ledger import LedgerFilter, fetch_all
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    names = ["赵一", "曾二", "安三", "张四", "白五", "陈六"]
+    people = [p.__class__(**{**p.__dict__, "name": name}) for p, name in zip(make_people(6, seed=21), names)]
+    lines = lines_for(people)
+    for line in lines:
+        line.group = "1组"
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "a.xlsx", grid(lines)), village=VILLAGE), ACTOR)
+    with db.reading() as session:
+        printed = [r.name for r in fetch_all(session, LedgerFilter(period=OCT))]
+    assert printed == ["安三", "白五", "陈六", "曾二", "张四", "赵一"]

@@ -14,12 +14,12 @@ COLUMNS = [
     Column("serial", "序号", 4, "center", nowrap=True),
     Column("code", "档号", 20, nowrap=True),
     Column("doc_number", "文号", 9, nowrap=True),
-    Column("responsible", "责任者", 13),
-    Column("title", "题名", 30),
+    Column("responsible", "责任者", 12),
+    Column("title", "题名", 24),
     Column("date", "日期", 8, "center", nowrap=True),
     Column("secrecy", "密级", 4, "center", nowrap=True),
     Column("pages", "页数", 4, "center", nowrap=True),
-    Column("remark", "备注", 10),
+    Column("remark", "备注", 16),
 ]
 RETENTION_ORDER = ("永久", "定期30年", "定期10年")
 

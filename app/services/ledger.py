@@ -97,9 +97,11 @@ def fetch_page(
 
 
 def fetch_all(session: Session, flt: LedgerFilter) -> list[LedgerRecord]:
-    """In the order printed sheets and exports use: subsidy type, group, name."""
+    """In the order printed sheets and exports use: subsidy type, group, then names in pinyin order
+    (by their initials, a surname by its own reading as the filter has it: 曾 under z), not in the
+    order of their code points, which no villager can follow."""
     query = _where(_joined(select(*_COLUMNS)), flt).order_by(
-        _payout.c.period, _subsidy.c.id, _group.c.name, _person.c.name, _payout.c.id
+        _payout.c.period, _subsidy.c.id, _group.c.name, _person.c.name_initials, _person.c.name, _payout.c.id
     )
     return [_record(row) for row in session.execute(query)]
 
