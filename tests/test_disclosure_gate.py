@@ -216,6 +216,8 @@ def _plant(db: Path, values: list[str]) -> None:
                     "WHERE id IN (SELECT id FROM filed_piece WHERE village_id = ? ORDER BY id LIMIT 3)",
                     (next(pick), next(pick), next(pick), next(pick), village_id))
         con.execute("UPDATE catalog_item SET content = content || ?, basis = ? || basis", (next(pick), next(pick)))
+        con.execute("UPDATE notice_objection SET raised_by = ?, handling = ?", (next(pick), f"经核实{next(pick)}"))
+        con.execute("UPDATE archive_box SET note = ?, organizer = ?", (f"含{next(pick)}", next(pick)))
     con.close()
 
 
@@ -473,6 +475,22 @@ def test_an_unexpected_error_message_is_scrubbed(tmp_path, capsys, monkeypatch):
     assert main(["--db", str(db), "village", "list"]) == 1
     out, err = capsys.readouterr()
     assert "程序内部出错" in err and "140122196308097411" not in out + err and "13912345678" not in out + err
+
+
+def test_a_failed_insert_says_nothing_of_the_values(db, people):
+    """A constraint violation's text (what a log or a careless message would show) holds no ID number."""
+    from sqlalchemy.exc import IntegrityError
+    from app.storage.models import Person
+
+    with db.transaction() as session:
+        session.add(Person(name=people[0].name, id_number=people[0].id_number))
+    with pytest.raises(IntegrityError) as caught:
+        with db.transaction() as session:
+            session.add(Person(name=people[1].name, id_number=people[0].id_number))
+    assert people[0].id_number not in str(caught.value) and people[1].name not in str(caught.value)
+    from app.services.errors import clerk_message
+
+    assert people[0].id_number not in clerk_message(caught.value)
 
 
 def test_engines_hide_statement_parameters(tmp_path):
