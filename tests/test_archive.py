@@ -17,12 +17,13 @@ from app.services import archive
 from app.services.bulletin import publish
 from app.services.errors import Conflict, ServiceError
 from app.services.importing import ImportRequest, import_payouts
+from tests import evidence_samples
 from tests.conftest import ACTOR, VILLAGE
 from tests.db_state import row_counts
 from tests.payout_files import grid, lines_for, write_xlsx
 
 OCT = parse_month("2026-10")
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = evidence_samples.jpeg()
 
 
 def text_of(path: Path) -> str:
@@ -53,7 +54,8 @@ def test_an_import_and_a_posting_are_filed_automatically(october, tmp_path):
     info = publish(october, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR, photo=photo)
     _, found = archive.pieces(october, VILLAGE, 2026)
     titles = [p.title for p in found]
-    assert any("十月发放.xlsx" in t and "发放明细表" in t for t in titles)
+    # Titled as an archivist would (issue 15), not by the file name the county gave it.
+    assert "桃源村2026年10月最低生活保障金发放明细" in titles and not any("十月发放.xlsx" in t for t in titles)
     posted = next(p for p in found if p.title == "桃源村2026年10月惠民惠农补贴资金发放公开表")
     assert posted.date == "20261101" and posted.period == OCT
     assert posted.code == f"J012-2026-D30-GK-{posted.number}"
@@ -97,11 +99,11 @@ def test_voiding_needs_a_reason_and_a_printed_box_is_never_changed(configured, t
 def test_evidence_is_hashed_and_a_changed_copy_is_detected(configured, tmp_path, db_path):
     piece = add(configured, "公开栏照片")
     scan = tmp_path / "扫描件.pdf"
-    scan.write_bytes(b"%PDF-1.4\n% a scan\n")
+    scan.write_bytes(evidence_samples.pdf("a scan"))
     digest = archive.attach_evidence(configured, piece.id, scan, ACTOR)
     kept = db_path.parent / "evidence" / f"{digest}.pdf"
     assert kept.exists()
-    scan.write_bytes(b"%PDF-1.4\n% changed afterwards\n")  # the clerk's original changing is no matter
+    scan.write_bytes(evidence_samples.pdf("changed afterwards"))  # the clerk's original changing is no matter
     assert [c.state for c in archive.check_evidence(configured, piece.id)] == ["完好"]
     kept.write_bytes(b"%PDF-1.4\n% tampered\n")
     assert [c.state for c in archive.check_evidence(configured, piece.id)] == ["已被改动"]
@@ -110,7 +112,7 @@ def test_evidence_is_hashed_and_a_changed_copy_is_detected(configured, tmp_path,
 
 
 @pytest.mark.parametrize("name, content, reason", [
-    ("照片.gif", b"GIF89a", "只接受"), ("照片.jpg", b"not a jpeg at all", "不是 JPG"),
+    ("照片.gif", b"GIF89a", "只接受"), ("照片.jpg", b"not a jpeg at all", "不是完好的图片"),
 ])
 def test_evidence_that_is_not_a_photo_or_scan_is_refused(configured, tmp_path, name, content, reason):
     piece = add(configured, "一件")
@@ -134,7 +136,7 @@ def test_filing_index_pdf_has_the_da_t_22_columns_and_every_piece_of_the_month(c
     assert main(["--db", str(configured.path), "archive", "index", "--village", VILLAGE, "--year", "2026",
                  "--month", "10", "--out", str(out)]) == 0
     text = text_of(out)
-    for column in ("件号", "档号", "文号", "责任者", "题名", "日期", "页数", "备注"):
+    for column in ("序号", "档号", "文号", "责任者", "题名", "日期", "密级", "页数", "备注"):
         assert column in text
     assert "桃源村2026年10月归档文件目录" in text and "全宗号：J012" in text
     assert text.count("10月的村务公开材料") == 3 and "9月的" not in text and "11月的" not in text
@@ -156,6 +158,7 @@ def test_long_index_repeats_its_header_and_numbers_pages(configured, tmp_path):
     for number, page in enumerate(reader.pages, start=1):
         text = page.extract_text()
         assert "档号" in text and "题名" in text and f"第 {number} 页 / 共 {pages} 页" in text
+        assert "\n1\n" not in text.split("J012")[0] or number == 1  # 序号 runs on across pages
     assert "J012-2026-D10-GK-0070" in text_of(out)
 
 
@@ -165,8 +168,8 @@ def test_filing_index_excel_keeps_numbers_as_written(configured, tmp_path):
     assert main(["--db", str(configured.path), "archive", "index", "--village", VILLAGE, "--year", "2026",
                  "--out", str(out)]) == 0
     rows = list(load_workbook(out).active.iter_rows(values_only=True))
-    assert rows[2][:6] == ("件号", "档号", "文号", "责任者", "题名", "日期")
-    assert rows[3][:5] == ("0001", "J012-2026-D10-GK-0001", "桃发〔2026〕3号", "桃源村村民委员会", "村民代表会议记录")
+    assert rows[2][:6] == ("序号", "档号", "文号", "责任者", "题名", "日期")
+    assert rows[3][:5] == (1, "J012-2026-D10-GK-0001", "桃发〔2026〕3号", "桃源村村民委员会", "村民代表会议记录")
     # issue 11: a date is a date (shown as DA/T 22's YYYYMMDD) and 页数 a number, so they sort and add up.
     sheet = load_workbook(out).active
     assert sheet["F4"].value == dt.datetime(2026, 10, 8) and sheet["F4"].number_format == "yyyymmdd"
@@ -186,7 +189,7 @@ def test_box_labels_carry_the_spine_fields(configured, tmp_path):
     for field in ("全宗号", "J012", "年度", "2026", "保管期限", "起止件号", "0001—0003", "盒号"):
         assert field in cover
     notes = reader.pages[2].extract_text()
-    assert "备" in notes and "王文书" in notes and "李主任" in notes and "本盒共 3 件" in notes
+    assert "备" in notes and "王文书" in notes and "李主任" in notes and "本盒文件共 3 件、3 页" in notes
     assert "永久" in reader.pages[3].extract_text()
 
 
@@ -218,3 +221,23 @@ def test_an_id_number_typed_into_a_title_never_reaches_the_index(configured, peo
     text = text_of(out).replace("\n", "")
     assert number not in text and number[:6] in text
     assert not [run for run in re.findall(r"(?=([0-9X]{18}))", text) if idnumber.is_valid(run)]
+
+
+def test_the_index_is_one_list_per_retention_period_with_serials_from_1(configured, tmp_path):
+    """DA/T 22-2015 (domain.md, "Archive filing"): a year's papers make one list per retention period,
+    never one mixed list; 序号 restarts in each list, 件号 stays in the 档号."""
+    for retention in ("定期10年", "定期30年", "永久", "定期10年", "定期30年"):
+        add(configured, f"{retention}的文件", retention=retention, pages=2)
+    out = tmp_path / "目录.pdf"
+    assert main(["--db", str(configured.path), "archive", "index", "--village", VILLAGE, "--year", "2026",
+                 "--out", str(out)]) == 0
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    assert len(pages) == 3
+    assert ["保管期限：永久" in pages[0], "保管期限：定期30年" in pages[1], "保管期限：定期10年" in pages[2]] == [True] * 3
+    assert "共 2 件，4 页" in pages[1] and "J012-2026-D30-GK-0001" in pages[1] and "J012-2026-D30-GK-0002" in pages[1]
+    assert "定期10年的文件" not in pages[1]
+    workbook = load_workbook(tmp_path / "目录.xlsx") if main(
+        ["--db", str(configured.path), "archive", "index", "--village", VILLAGE, "--year", "2026",
+         "--out", str(tmp_path / "目录.xlsx")]) == 0 else None
+    assert workbook is not None and workbook.sheetnames == ["永久-GK", "定期30年-GK", "定期10年-GK"]
+    assert [row[0] for row in workbook["定期10年-GK"].iter_rows(min_row=4, values_only=True)] == [1, 2]

@@ -522,3 +522,15 @@ def test_identifiers_find_reports_spans():
 def test_json_listing_is_valid_after_the_gate(demo_db, capsys):
     out = _run(capsys, demo_db, "payouts", "list", "--village", VILLAGE, "--month", MONTH, "--format", "json")
     assert json.loads(out)
+
+
+def test_outputs_never_see_the_database():
+    """Writers take plain, already-disclosed data: no output module imports the ORM or the engine."""
+    forbidden = ("app.storage", "sqlmodel", "sqlalchemy", "app.services")
+    offenders = []
+    for path in sorted(OUTPUTS_DIR.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            offenders += [f"{path.name}: {name}" for name in names if name.startswith(forbidden)]
+    assert not offenders, offenders

@@ -82,3 +82,54 @@ def test_check_character_matches_gb11643_example():
     # GB 11643-1999 appendix example: 11010519491231002X.
     assert idnumber.check_character("11010519491231002") == "X"
     assert idnumber.is_valid("11010519491231002X")
+
+
+# --- issue 12: region codes as data; nothing but IdNumberError ever leaves validate ----------------
+
+def _holder(region: str, year: int) -> str:
+    return make_id_number(random.Random(year), birth=dt.date(year, 3, 1), region=region)
+
+
+@pytest.mark.parametrize("year", [1950, 1962, 1970, 1985, 1999, 2002, 2010])
+def test_a_county_created_in_2003_is_fine_for_holders_born_before_it(year):
+    # domain.md: the code is the one in force where the number was issued, not at birth. 141102
+    # 离石区 exists since 2003; the old code drew a warning for everyone born before.
+    assert idnumber.validate(_holder("141102", year), today=TODAY).warnings == ()
+
+
+@pytest.mark.parametrize("region", ["120110", "140102", "142301"])
+def test_codes_of_abolished_or_renamed_counties_are_fine(region):
+    # 天津 东郊区 (until 1991), 太原 南城区 (1983-1997), 离石市 of 吕梁地区 (until 2003)
+    assert idnumber.validate(_holder(region, 1960), today=TODAY).warnings == ()
+
+
+def test_a_code_never_issued_is_a_warning_naming_it_not_a_crash():
+    # python-stdnum's get_birth_place raised KeyError('county') for 140124.
+    checked = idnumber.validate(_holder("140124", 1980), today=TODAY)
+    assert len(checked.warnings) == 1 and "地区码 140124" in checked.warnings[0]
+
+
+def test_the_region_table_is_the_bundled_data():
+    from app.core import regions
+
+    assert regions.periods("141102")[0].first_year == 2003
+    assert [p.name for p in regions.periods("120110")] == ["东郊区", "东丽区"]
+    assert not regions.ever_issued("140124") and not regions.ever_issued("999901")
+
+
+def test_arabic_indic_and_other_decimal_digits_are_folded(valid_id):
+    arabic = valid_id.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    devanagari = valid_id.translate(str.maketrans("0123456789", "०१२३४५६७८९"))
+    assert idnumber.validate(arabic, today=TODAY).number == valid_id
+    assert idnumber.validate(devanagari, today=TODAY).number == valid_id
+
+
+@pytest.mark.parametrize(
+    "raw",
+    ["𐩀" * 18, "²" * 18, "1" * 17 + "²", True, dt.date(2020, 1, 1), float("nan"), float("inf"), "9" * 5000,
+     "\x00" * 18, "\u202e" + "1" * 18, 10**40, b"140123199001011234"],
+)
+def test_strange_input_is_refused_in_chinese_never_raised_otherwise(raw):
+    with pytest.raises(idnumber.IdNumberError) as caught:
+        idnumber.validate(raw, today=TODAY)
+    assert not str(caught.value).isascii()

@@ -283,3 +283,77 @@ def test_data_below_the_total_row_is_named_not_dropped(db, people, tmp_path):
     rows = grid(lines_for(people[:2]), layout) + [Line(people[2].name, people[2].id_number, "560").cells(3)]
     (problem,) = refused(db, write_xlsx(tmp_path / "a.xlsx", rows))
     assert "第 7 行" in problem and "合计行或签字行下面还有数据行" in problem
+
+
+# --- issue 12: what a cell may hold -----------------------------------------------------------------
+
+def test_text_limits_are_the_database_column_lengths():
+    from app.core.payout_table import LENGTHS, Col
+    from app.storage.models import Payout, Person, VillagerGroup
+
+    def length(model, column: str) -> int:  # noqa: ANN001
+        return model.__table__.c[column].type.length
+
+    assert LENGTHS == {
+        Col.GROUP: length(VillagerGroup, "name"),
+        Col.STANDARD: length(Payout, "standard"),
+        Col.NOTE: length(Payout, "note"),
+        Col.ACCOUNT: length(Person, "account"),
+        Col.PHONE: length(Person, "phone"),
+    }
+
+
+def test_a_note_of_exactly_500_characters_is_stored_whole(db, people, tmp_path):
+    lines = lines_for(people[:2])
+    lines[0].note = "备" * 500
+    run(db, write_xlsx(tmp_path / "a.xlsx", grid(lines)))
+    with db.reading() as session:
+        notes = {r.name: r.note for r in fetch_all(session, LedgerFilter())}
+    assert notes[people[0].name] == "备" * 500
+
+
+def test_hidden_character_position_counts_from_the_cell_as_shown(db, people, tmp_path):
+    lines = lines_for(people[:2])
+    lines[1].name = "  " + people[1].name + "\u2066"  # leading spaces are trimmed, still counted
+    (problem,) = refused(db, write_csv(tmp_path / "a.csv", grid(lines)))
+    assert f"第 {len(people[1].name) + 3} 个字符是看不见的文字方向控制符（U+2066）" in problem
+
+
+def test_line_breaks_inside_a_note_are_kept_other_controls_refused(db, people, tmp_path):
+    lines = lines_for(people[:2])
+    lines[0].note = "第一行\n第二行"
+    lines[1].note = "响铃\a"
+    (problem,) = refused(db, write_csv(tmp_path / "a.csv", grid(lines)))
+    assert "第 5 行，K 列（备注）：第 3 个字符是看不见的控制字符（U+0007）" in problem
+
+
+def test_the_townships_plausibility_threshold_is_a_setting(db, people, tmp_path):
+    from app.services.importing import SETTING_PLAUSIBLE_YUAN
+    from app.storage.models import AppSetting
+
+    lines = lines_for(people[:2], amount="3000")
+    path = write_xlsx(tmp_path / "a.xlsx", grid(lines))
+    assert run(db, path, dry_run=True).warnings == []
+    with db.transaction() as session:
+        session.add(AppSetting(key=SETTING_PLAUSIBLE_YUAN, value="2000"))
+    warnings = run(db, path, dry_run=True).warnings
+    assert len(warnings) == 2 and all("3,000.00 元高于 2,000.00 元" in w for w in warnings)
+
+
+def test_a_pay_date_a_year_ahead_is_the_last_accepted(db, people, tmp_path):
+    today = dt.date.today()
+    try:
+        latest = today.replace(year=today.year + 1)
+    except ValueError:
+        latest = today.replace(year=today.year + 1, day=28)
+    lines = lines_for(people[:2], pay_date=latest.isoformat())
+    lines[1].pay_date = (latest + dt.timedelta(days=1)).isoformat()
+    (problem,) = refused(db, write_xlsx(tmp_path / "a.xlsx", grid(lines, Layout(blank_after=None))))
+    assert "第 5 行，H 列（发放日期）" in problem and "不在 2000-01-01 至" in problem
+
+
+def test_unreadable_file_says_so_in_chinese(db, tmp_path):
+    folder = tmp_path / "文件夹.xlsx"
+    folder.mkdir()
+    (problem,) = refused(db, folder)
+    assert "是一个文件夹" in problem and problem.count("Error") == 0

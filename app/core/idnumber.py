@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -57,7 +58,7 @@ _CHECK = "10X98765432"
 
 def check_character(first17: str) -> str:
     """The check character (0-9 or X) for the first 17 ASCII digits."""
-    return _CHECK[sum(int(digit) * weight for digit, weight in zip(first17, _WEIGHTS)) % 11]
+    return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def validate(raw: object, today: dt.date | None = None) -> IdCheck:

@@ -4,6 +4,11 @@ Pure: takes rows of cell values (str, float, int, date, datetime or None) exactl
 them, finds the header under title and unit rows, maps the varying header names of domain.md,
 skips blank, 合计 and signature rows, and validates every data row. Every problem names the row as
 Excel shows it, the column letter and header, and the reason in Chinese.
+
+What a cell may hold is checked here, not cut or repaired later: every Unicode decimal digit is read
+as its ASCII digit; text with control, format or bidi characters is refused with their position;
+text longer than its database column is refused (LENGTHS); amounts must be finite, positive and at
+most MAX_AMOUNT_FEN; dates lie between EARLIEST_DATE and a year after today.
 """
 
 from __future__ import annotations
@@ -11,13 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import functools
+import math
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, NamedTuple, Sequence
+from typing import NamedTuple
 
 from app.core import idnumber, money, names
 from app.core.periods import format_month_zh, month_of
+from app.core.text_rules import fold_digits, hidden_characters
 
 Cell = object
 _HEADER_SEARCH_ROWS = 40
@@ -71,6 +79,26 @@ HEADER_NAMES: dict[Col, tuple[str, ...]] = {
     Col.NOTE: ("备注", "说明"),
 }
 _HEADER_LOOKUP = {text: col for col, texts in HEADER_NAMES.items() for text in texts}
+
+# The lengths of the database columns the text goes to (app/storage/models.py: VillagerGroup.name,
+# Payout.standard and note, Person.account and phone; a test keeps them equal). Longer text is
+# refused: cutting it would store something the county never sent.
+LENGTHS: dict[Col, int] = {Col.GROUP: 50, Col.STANDARD: 100, Col.NOTE: 500, Col.ACCOUNT: 40, Col.PHONE: 40}
+_SHORTEST = min(LENGTHS.values())  # text this short fits every column: no lookup for the common case
+_SUBSIDY_LENGTH = 60  # SubsidyType.name: a longer text cannot name a known item
+MAX_AMOUNT_FEN = 100_000_000  # 1,000,000.00 yuan: more on one line is a typing or export error
+DEFAULT_PLAUSIBLE_FEN = 5_000_000  # 50,000 yuan: above it the import warns and names the rows
+EARLIEST_DATE = dt.date(2000, 1, 1)  # before 一卡通 and before any ledger Cunwu keeps
+_AMOUNT_TEXT_LENGTH = 40  # "1,000,000.00元" fits many times; longer is not an amount
+_SHOWN = 20  # characters of a bad cell quoted back in a message
+_FOREIGN_DIGIT = re.compile(r"(?![0-9])\d")  # any Unicode decimal digit but ASCII's
+
+
+def _fold(text: str) -> str:
+    """fold_digits, at the cost of one regex search for the common text that has nothing to fold."""
+    if text.isascii() or not _FOREIGN_DIGIT.search(text):
+        return text
+    return fold_digits(text)
 _UNIT_SUFFIX = re.compile(r"[(（\[【]?(元|人民币元|单位:?元)[)）\]】]?$")
 _TOTAL_WORDS = ("合计", "总计", "小计", "累计")
 _FOOTER_WORDS = ("制表人", "制表", "审核人", "审核", "负责人", "经办人", "签字", "签章", "盖章", "复核", "填表人", "监督电话")
@@ -85,11 +113,14 @@ class Problem:
     row: int | None = None  # as Excel shows it (1-based)
     column: str | None = None  # "C"
     header: str | None = None  # the file's own header text
+    sheet: str | None = None  # only when several sheets are imported together
 
     def describe(self, file_name: str = "") -> str:
         where = []
         if file_name:
             where.append(f"文件“{file_name}”")
+        if self.sheet:
+            where.append(f"工作表“{self.sheet}”")
         if self.row is not None:
             where.append(f"第 {self.row} 行")
         if self.column:
@@ -116,6 +147,7 @@ class PayoutRow(NamedTuple):
     account: str = ""
     phone: str = ""
     note: str = ""
+    sheet: str = ""  # only when several sheets are imported together
 
 
 @dataclass
@@ -127,6 +159,10 @@ class ParsedTable:
     columns: dict[Col, int] = field(default_factory=dict)
     headers: dict[Col, str] = field(default_factory=dict)
     skipped_rows: int = 0
+
+    def warn(self, col: Col, row: int, message: str) -> None:
+        letter, header = self.column_ref(col)
+        self.warnings.append(Problem(message, row=row, column=letter, header=header))
 
     def column_ref(self, col: Col) -> tuple[str | None, str | None]:
         index = self.columns.get(col)
@@ -165,7 +201,7 @@ def find_header(rows: Sequence[Sequence[Cell]]) -> tuple[int, dict[Col, int], di
             col = match_header(cell)
             if col is not None and col not in columns:
                 columns[col] = position
-                headers[col] = str(cell).strip()
+                headers[col] = shown(re.sub(r"\s+", "", str(cell)))
         if Col.NAME in columns and (Col.AMOUNT in columns or Col.ID_NUMBER in columns):
             return index, columns, headers
     return None
@@ -178,20 +214,54 @@ def cell_text(cell: Cell) -> str:
         return str(int(cell))
     if isinstance(cell, str):
         return _text(cell)
-    return unicodedata.normalize("NFKC", str(cell)).strip()
+    return _fold(unicodedata.normalize("NFKC", str(cell)).strip())
 
 
 @functools.lru_cache(maxsize=4096)
 def _text(cell: str) -> str:
     # Column values repeat (subsidy names, groups, standards): normalize each distinct one once.
-    return unicodedata.normalize("NFKC", cell).strip()
+    return _fold(unicodedata.normalize("NFKC", cell).strip())
+
+
+def shown(text: str) -> str:
+    """A cell's text as a message may quote it: invisible characters as U+XXXX, at most _SHOWN long."""
+    if not text.isprintable():
+        text = "".join(ch if ch.isprintable() else f"<U+{ord(ch):04X}>" for ch in text[: _SHOWN * 2])
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+def hidden_problem(cell: Cell, allowed: str = "") -> str | None:
+    """Why a text cell cannot be stored as it is: the invisible characters in it, with their position
+    (1-based, in the cell as Excel shows it; spaces and line breaks around the text do not count)."""
+    if not isinstance(cell, str) or cell.isprintable():
+        return None  # isprintable() is False for every control and format character: the fast path
+    return _hidden_problem(cell, allowed)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hidden_problem(cell: str, allowed: str) -> str | None:
+    core = cell.strip()
+    offset = len(cell) - len(cell.lstrip())
+    found = [(position + offset, what) for position, what in hidden_characters(core) if core[position - 1] not in allowed]
+    if not found:
+        return None
+    position, what = found[0]
+    more = f"（共 {len(found)} 处）" if len(found) > 1 else ""
+    return f"第 {position} 个字符是看不见的{what}{more}，请在 Excel 中删除后重新导入"
+
+
+def _limit_length(text: str, col: Col, label: str) -> str:
+    limit = LENGTHS[col]
+    if len(text) > limit:
+        raise CellError(f"{label}“{shown(text)}”有 {len(text)} 个字，超过 {limit} 个字的上限，请删减（不会自动截断）")
+    return text
 
 
 def _is_blank(row: Sequence[Cell]) -> bool:
     return all(cell is None or cell == "" or (isinstance(cell, str) and not cell.strip()) for cell in row)
 
 
-def _ends_table(row: Sequence[Cell], table: "ParsedTable") -> bool:
+def _ends_table(row: Sequence[Cell], table: ParsedTable) -> bool:
     """The 合计 row or the signature lines: never a row that carries an ID number."""
     if cell_text(_cell(row, table, Col.ID_NUMBER)):
         return False
@@ -199,7 +269,7 @@ def _ends_table(row: Sequence[Cell], table: "ParsedTable") -> bool:
     return bool(texts) and (_is_total_row(texts) or _is_footer_row(texts))
 
 
-def _refuse_data_below(rows: Sequence[Sequence[Cell]], start: int, table: "ParsedTable") -> None:
+def _refuse_data_below(rows: Sequence[Sequence[Cell]], start: int, table: ParsedTable) -> None:
     """Rows with an ID under the 合计 row would be silently lost: name them instead."""
     letter, header = table.column_ref(Col.ID_NUMBER)
     for index in range(start, len(rows)):
@@ -251,25 +321,67 @@ def _parse_date_text(text: str) -> tuple[dt.date | None, dt.date | None]:
             try:
                 day = dt.date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
             except ValueError as exc:
-                raise CellError(f"发放日期“{text}”不是真实日期") from exc
+                raise CellError(f"发放日期“{shown(text)}”不是真实日期") from exc
             return day, month_of(day)
     match = _MONTH_TEXT.match(text) or re.match(r"^(\d{4})(\d{2})$", text)
     if match and 1 <= int(match.group(2)) <= 12:
         return None, dt.date(int(match.group(1)), int(match.group(2)), 1)
-    raise CellError(f"发放日期“{text}”看不懂，应为 2026-10-15 这样的日期")
+    raise CellError(f"发放日期“{shown(text)}”看不懂，应为 2026-10-15 这样的日期")
 
 
-def _account_text(cell: Cell, label: str) -> str:
-    if isinstance(cell, str) and cell.isdigit():
-        return cell
-    if isinstance(cell, float) and abs(cell) >= 1e15:
+def check_date_range(day: dt.date, today: dt.date, label: str = "发放日期") -> None:
+    """Between EARLIEST_DATE and a year after today: 0001-01-01 or 9999-12-31 is a typing error."""
+    latest = _one_year_after(today)
+    if not EARLIEST_DATE <= day <= latest:
+        raise CellError(f"{label} {day.isoformat()} 不在 {EARLIEST_DATE.isoformat()} 至 {latest.isoformat()} 之间，请核对")
+
+
+def _one_year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def _account_text(cell: Cell, col: Col, label: str) -> str:
+    if isinstance(cell, str) and cell.isascii() and cell.isdigit():
+        return cell if len(cell) <= _SHORTEST else _limit_length(cell, col, label)
+    if isinstance(cell, float) and (not math.isfinite(cell) or abs(cell) >= 1e15):
         raise CellError(f"{label}被存成了数字，后几位已丢失，请把该列设为“文本”")
-    return re.sub(r"[\s-]", "", cell_text(cell))
+    text = re.sub(r"[\s-]", "", cell_text(cell))
+    return text if len(text) <= _SHORTEST else _limit_length(text, col, label)
 
 
 def _group_text(cell: Cell) -> str:
     text = cell_text(cell)
-    return f"{text}组" if text.isdigit() else text
+    if text.isascii() and text.isdigit():
+        text += "组"
+    return text if len(text) <= _SHORTEST else _limit_length(text, Col.GROUP, "组别")
+
+
+def _amount_fen(cell: Cell, plausible_max_fen: int) -> tuple[int, str | None]:
+    """(分, warning or None). Floats from a sheet may be NaN, infinite or 1e20: refused by name."""
+    if isinstance(cell, float) and not math.isfinite(cell):
+        raise CellError("金额不是有效的数字（NaN 或无穷大），请改为实际金额")
+    if isinstance(cell, str):
+        if len(cell) > _AMOUNT_TEXT_LENGTH:
+            raise CellError(f"金额“{shown(cell)}”不是数字")
+        cell = _fold(cell)
+    try:
+        fen = money.parse_fen(cell)
+    except money.MoneyError as exc:
+        raise CellError(str(exc)) from exc
+    if fen > MAX_AMOUNT_FEN:
+        raise CellError(
+            f"金额 {money.format_yuan(fen, thousands=True)} 元超过单笔上限 "
+            f"{money.format_yuan(MAX_AMOUNT_FEN, thousands=True)} 元，请核对"
+        )
+    if fen > plausible_max_fen:
+        return fen, (
+            f"金额 {money.format_yuan(fen, thousands=True)} 元高于 "
+            f"{money.format_yuan(plausible_max_fen, thousands=True)} 元，请核实是否录错"
+        )
+    return fen, None
 
 
 @dataclass(frozen=True)
@@ -277,6 +389,7 @@ class ParseOptions:
     month: dt.date | None = None  # the --month given by the clerk
     subsidy: str | None = None  # the --subsidy given by the clerk
     today: dt.date | None = None
+    plausible_max_fen: int = DEFAULT_PLAUSIBLE_FEN  # set by the township; above it, a warning
 
 
 def parse_rows(
@@ -345,6 +458,11 @@ def _cell(row: Sequence[Cell], table: ParsedTable, col: Col) -> Cell:
 _ABSENT = 1 << 30  # a column index no row reaches
 
 
+_CHECKED_TEXT = (Col.NAME, Col.ID_NUMBER, Col.GROUP, Col.SUBSIDY, Col.STANDARD, Col.AMOUNT, Col.PAY_DATE,
+                 Col.ACCOUNT, Col.PHONE, Col.NOTE)
+_LINE_BREAKS = "\n\r"  # Alt+Enter inside a note is ordinary; nowhere else
+
+
 def _parse_data_row(
     table: ParsedTable,
     row_number: int,
@@ -359,44 +477,80 @@ def _parse_data_row(
         letter, header = table.column_ref(col)
         problems.append(Problem(message, row=row_number, column=letter, header=header))
 
+    # A cell with invisible characters is reported for them alone: any other message would quote them.
+    bad: set[Col] = set()
+    if not "".join([cell for cell in row if type(cell) is str]).isprintable():  # one test for the row
+        for col in _CHECKED_TEXT:
+            hidden = hidden_problem(row[at[col]], _LINE_BREAKS if col is Col.NOTE else "")
+            if hidden is not None:
+                fail(col, hidden)
+                bad.add(col)
+
     name = id_number = ""
     amount_fen = 0
     pay_date: dt.date | None = None
     month: dt.date | None = None
-    try:
-        name = names.validate(row[at[Col.NAME]])
-    except names.NameError_ as exc:
-        fail(Col.NAME, str(exc))
-    try:
-        checked = idnumber.validate(_id_cell(row[at[Col.ID_NUMBER]]), today=today)
-        id_number = checked.number
-        for warning in checked.warnings:
-            letter, header = table.column_ref(Col.ID_NUMBER)
-            table.warnings.append(Problem(warning, row=row_number, column=letter, header=header))
-    except idnumber.IdNumberError as exc:
-        fail(Col.ID_NUMBER, str(exc))
-    try:
-        amount_fen = money.parse_fen(_money_cell(row[at[Col.AMOUNT]]))
-    except money.MoneyError as exc:
-        fail(Col.AMOUNT, str(exc))
-    try:
-        pay_date, month = parse_pay_date(row[at[Col.PAY_DATE]])
-        period = _period(month, pay_date, options, fail)
-    except CellError as exc:
-        fail(Col.PAY_DATE, str(exc))
-        period = None
-    subsidy = cell_text(row[at[Col.SUBSIDY]]) or (options.subsidy or "")
-    if not subsidy:
+    period: dt.date | None = None
+    if Col.NAME not in bad:
+        try:
+            raw_name = row[at[Col.NAME]]
+            name = names.validate(_fold(raw_name) if isinstance(raw_name, str) else raw_name)
+        except names.NameError_ as exc:
+            fail(Col.NAME, str(exc))
+    if Col.ID_NUMBER not in bad:
+        try:
+            checked = idnumber.validate(_id_cell(row[at[Col.ID_NUMBER]]), today=today)
+            id_number = checked.number
+            for warning in checked.warnings:
+                table.warn(Col.ID_NUMBER, row_number, warning)
+        except idnumber.IdNumberError as exc:
+            fail(Col.ID_NUMBER, str(exc))
+    if Col.AMOUNT not in bad:
+        try:
+            amount_fen, plausibility = _amount_fen(_money_cell(row[at[Col.AMOUNT]]), options.plausible_max_fen)
+            if plausibility:
+                table.warn(Col.AMOUNT, row_number, plausibility)
+        except CellError as exc:
+            fail(Col.AMOUNT, str(exc))
+    if Col.PAY_DATE not in bad:
+        try:
+            pay_date, month = parse_pay_date(row[at[Col.PAY_DATE]])
+            if pay_date is not None:
+                check_date_range(pay_date, today)
+            elif month is not None:
+                check_date_range(month, today, "发放月份")
+            period = _period(month, pay_date, options, fail)
+        except CellError as exc:
+            fail(Col.PAY_DATE, str(exc))
+    subsidy = (cell_text(row[at[Col.SUBSIDY]]) if Col.SUBSIDY not in bad else "") or (options.subsidy or "")
+    if not subsidy and Col.SUBSIDY not in bad:
         fail(Col.SUBSIDY, "补贴项目为空")
-    account = phone = ""
+    elif len(subsidy) > _SUBSIDY_LENGTH:
+        fail(Col.SUBSIDY, f"补贴项目“{shown(subsidy)}”有 {len(subsidy)} 个字，不是补贴项目的名称")
+    account = phone = group = standard = note = ""
+    # Written out field by field, not through a helper taking a function: 100,000 rows × 5 fields.
     try:
-        account = _account_text(row[at[Col.ACCOUNT]], "银行账号")
+        account = _account_text(row[at[Col.ACCOUNT]], Col.ACCOUNT, "银行账号") if Col.ACCOUNT not in bad else ""
     except CellError as exc:
         fail(Col.ACCOUNT, str(exc))
     try:
-        phone = _account_text(row[at[Col.PHONE]], "联系电话")
+        phone = _account_text(row[at[Col.PHONE]], Col.PHONE, "联系电话") if Col.PHONE not in bad else ""
     except CellError as exc:
         fail(Col.PHONE, str(exc))
+    try:
+        group = _group_text(row[at[Col.GROUP]]) if Col.GROUP not in bad else ""
+    except CellError as exc:
+        fail(Col.GROUP, str(exc))
+    standard = cell_text(row[at[Col.STANDARD]]) if Col.STANDARD not in bad else ""
+    note = cell_text(row[at[Col.NOTE]]) if Col.NOTE not in bad else ""
+    try:
+        standard = standard if len(standard) <= _SHORTEST else _limit_length(standard, Col.STANDARD, "发放标准")
+    except CellError as exc:
+        fail(Col.STANDARD, str(exc))
+    try:
+        note = note if len(note) <= _SHORTEST else _limit_length(note, Col.NOTE, "备注")
+    except CellError as exc:
+        fail(Col.NOTE, str(exc))
     if problems or period is None:
         table.problems.extend(problems)
         return
@@ -409,11 +563,11 @@ def _parse_data_row(
             period=period,
             subsidy=subsidy,
             pay_date=pay_date,
-            group=_group_text(row[at[Col.GROUP]]),
-            standard=cell_text(row[at[Col.STANDARD]]),
+            group=group,
+            standard=standard,
             account=account,
             phone=phone,
-            note=cell_text(row[at[Col.NOTE]]),
+            note=note,
         )
     )
 
@@ -439,34 +593,46 @@ def _period(
             fail(Col.PAY_DATE, "发放日期为空，且没有指定月份")
         return options.month
     if options.month is not None and month != options.month:
-        shown = pay_date.isoformat() if pay_date else format_month_zh(month)
-        fail(Col.PAY_DATE, f"发放日期 {shown} 不在指定的月份（{format_month_zh(options.month)}）内")
+        when = pay_date.isoformat() if pay_date else format_month_zh(month)
+        fail(Col.PAY_DATE, f"发放日期 {when} 不在指定的月份（{format_month_zh(options.month)}）内")
         return None
     return month
 
 
-def find_duplicates(rows: Iterable[PayoutRow]) -> list[Problem]:
-    """Within one file: one person paid twice for one type and month, or one ID under two names."""
+def find_duplicates(rows: Iterable[PayoutRow], item: Callable[[str], str] = str) -> list[Problem]:
+    """Within one file: one person paid twice for one type and month, or one ID under two names.
+
+    `item` gives the subsidy item a name on the file stands for, so that 低保金 and 最低生活保障金 are
+    one item here as they are in the database (whose unique index would otherwise fail mid-import).
+    """
     problems: list[Problem] = []
-    first_seen: dict[tuple[str, str, dt.date], int] = {}
-    name_of: dict[str, tuple[str, int]] = {}
+    first_seen: dict[tuple[str, str, dt.date], str] = {}
+    name_of: dict[str, tuple[str, str]] = {}
     for row in rows:
-        key = (row.id_number, row.subsidy, row.period)
+        key = (row.id_number, item(row.subsidy), row.period)
         if key in first_seen:
             problems.append(
                 Problem(
-                    f"{row.name} 在 {format_month_zh(row.period)} 的“{row.subsidy}”与第 {first_seen[key]} 行重复",
+                    f"{row.name} 在 {format_month_zh(row.period)} 的“{key[1]}”与{first_seen[key]}行重复"
+                    + (f"（“{row.subsidy}”是“{key[1]}”的别名）" if key[1] != row.subsidy else ""),
                     row=row.row,
+                    sheet=row.sheet or None,
                 )
             )
         else:
-            first_seen[key] = row.row
-        known = name_of.setdefault(row.id_number, (row.name, row.row))
+            first_seen[key] = _where(row)
+        known = name_of.setdefault(row.id_number, (row.name, _where(row)))
         if known[0] != row.name:
             problems.append(
                 Problem(
-                    f"同一身份证号在第 {known[1]} 行是“{known[0]}”，这里却是“{row.name}”，请核对",
+                    f"同一身份证号在{known[1]}行是“{known[0]}”，这里却是“{row.name}”，请核对",
                     row=row.row,
+                    sheet=row.sheet or None,
                 )
             )
     return problems
+
+
+def _where(row: PayoutRow) -> str:
+    """How another message points back at this row: "第 4 " or "工作表“一月”第 4 " (before 行)."""
+    return f"工作表“{row.sheet}”第 {row.row} " if row.sheet else f"第 {row.row} "

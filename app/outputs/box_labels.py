@@ -8,11 +8,13 @@ as a spine is read standing in the cabinet.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
 from app.core.cjk_wrap import tokens
+from app.outputs.atomic import write_bytes
 
 if TYPE_CHECKING:
     from reportlab.pdfgen.canvas import Canvas
@@ -57,11 +59,9 @@ def render_labels(labels: Sequence[BoxLabel], out: Path) -> int:
 
     from app.outputs.fonts import chain
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".part")
+    buffer = io.BytesIO()  # written to disk in one go: a full disk leaves no half file
     body, title = chain("body"), chain("title")
-    canvas = Canvas(str(temporary), pagesize=A4, invariant=1, pageCompression=1, initialFontName=body.primary)
+    canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=body.primary)
     canvas.setTitle("档案盒封面、盒脊和备考表")
     canvas.setAuthor("村务公开助手")
     pages = 0
@@ -71,7 +71,7 @@ def render_labels(labels: Sequence[BoxLabel], out: Path) -> int:
             canvas.showPage()
             pages += 1
     canvas.save()
-    temporary.replace(out)
+    write_bytes(out, buffer.getvalue())
     return pages
 
 

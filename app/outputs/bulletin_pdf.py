@@ -8,6 +8,7 @@ the same bytes.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -16,10 +17,11 @@ from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
+from app.core.disclosure import for_output, published
 from app.core.money import format_yuan
 from app.core.periods import format_month_zh
-from app.core.disclosure import for_output, published
 from app.outputs import pdf_text
+from app.outputs.atomic import write_bytes
 from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.fonts import FontChain, MissingGlyph, chain
 
@@ -448,11 +450,9 @@ def render_bulletin(
 def _render(sheet: BulletinSheet, out: Path, size: str, on_page: Callable[[int, int], None] | None) -> int:
     geometry = _geometry(sheet, size)
     pages = _paginate(_build_rows(sheet, geometry, chain("body")), geometry)
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    temporary = out.with_name(out.name + ".part")
+    buffer = io.BytesIO()  # written to disk in one go: a full disk leaves no half file
     canvas = Canvas(
-        str(temporary),
+        buffer,
         pagesize=(geometry.width, geometry.height),
         invariant=1,
         pageCompression=1,
@@ -467,5 +467,5 @@ def _render(sheet: BulletinSheet, out: Path, size: str, on_page: Callable[[int, 
         if on_page:
             on_page(number, len(pages))
     canvas.save()
-    temporary.replace(out)
+    write_bytes(out, buffer.getvalue())
     return len(pages)

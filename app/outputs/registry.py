@@ -38,5 +38,5 @@ OUTPUTS: tuple[OutputKind, ...] = (
     OutputKind("terminal", "terminal:gated", "text"),
 )
 
-# Public functions in app/outputs that write nothing a person reads (layout, fonts, helpers).
-NOT_OUTPUTS: frozenset[str] = frozenset()
+# Public functions in app/outputs that make no output of their own (they write bytes a listed kind made).
+NOT_OUTPUTS: frozenset[str] = frozenset({"atomic:write_bytes"})

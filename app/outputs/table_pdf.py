@@ -7,6 +7,7 @@ the column header repeated on every page, rows never split, 第 x 页 / 共 y �
 
 from __future__ import annotations
 
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from app.core.disclosure import for_output, published
 from app.outputs import pdf_text
+from app.outputs.atomic import write_bytes
 from app.outputs.fonts import FontChain, MissingGlyph, chain
 
 PAGE_SIZES = {
@@ -176,11 +178,9 @@ def render_tables(docs: list[TableDocument], out: Path) -> int:
     with published(*(number for doc in docs for number in doc.published)):
         layouts = [_Layout(doc) for doc in docs]
         paginated = [layout.paginate() for layout in layouts]
-        out = Path(out)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        temporary = out.with_name(out.name + ".part")
+        buffer = io.BytesIO()  # written to disk in one go: a full disk leaves no half file
         first = layouts[0]
-        canvas = Canvas(str(temporary), pagesize=(first.width, first.height), invariant=1, pageCompression=1,
+        canvas = Canvas(buffer, pagesize=(first.width, first.height), invariant=1, pageCompression=1,
                         initialFontName=first.body.primary)
         canvas.setTitle(for_output(docs[0].title))
         canvas.setAuthor("村务公开助手")
@@ -190,7 +190,7 @@ def render_tables(docs: list[TableDocument], out: Path) -> int:
                 _paint(canvas, layout, rows, number, len(pages))
                 canvas.showPage()
         canvas.save()
-        temporary.replace(out)
+        write_bytes(out, buffer.getvalue())
         return sum(len(pages) for pages in paginated)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
+
+from app.outputs.atomic import write_bytes
 
 
 def print_landscape(ws: Worksheet, header_row: int, orientation: str = "landscape") -> None:
@@ -20,10 +23,9 @@ def print_landscape(ws: Worksheet, header_row: int, orientation: str = "landscap
 
 
 def save_atomically(workbook: Workbook, path: Path | str) -> Path:
+    """The workbook is made in memory and written in one go: a full disk fails cleanly, with no
+    half-written file under the real name (openpyxl writing straight to disk would leave its zip open)."""
     workbook.properties.creator = "村务公开助手"
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + ".part")
-    workbook.save(temporary)
-    temporary.replace(path)  # never leave a half-written file under the real name
-    return path
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return write_bytes(path, buffer.getvalue())

@@ -12,8 +12,7 @@ that records it (file_publication, file_import_batch); the clerk adds paper docu
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import shutil
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,15 +34,19 @@ from app.core.periods import format_month_zh
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.villages import find_village
-from app.storage.engine import Database
+from app.storage import evidence_files
+from app.storage.engine import Database, DatabaseReadOnly
 from app.storage.models import (
+    AppSetting,
     ArchiveBox,
     ArchiveSettings,
     Evidence,
     FiledPiece,
     ImportBatch,
     Notice,
+    Payout,
     Publication,
+    SubsidyType,
     Village,
 )
 from app.storage.paths import evidence_dir
@@ -57,12 +60,7 @@ if TYPE_CHECKING:
 PAYOUT_RETENTION = Retention.YEARS_30
 NOTICE_RETENTION = Retention.YEARS_10
 BOX_CAPACITY = 50  # pieces per box: a 3 cm box holds about fifty short village documents
-EVIDENCE_TYPES = {  # what inspections accept as proof of posting: photos and scans
-    ".jpg": (b"\xff\xd8\xff",),
-    ".jpeg": (b"\xff\xd8\xff",),
-    ".png": (b"\x89PNG\r\n\x1a\n",),
-    ".pdf": (b"%PDF-",),
-}
+SETTING_EVIDENCE_MAX_MB = "evidence.max_mb"  # a township's own limit for one evidence file, in whole MB
 
 
 @dataclass(frozen=True)
@@ -101,6 +99,7 @@ class BoxInfo:
     checker: str
     note: str
     printed_on: dt.date | None
+    page_count: int = 0  # 本盒文件共 N 页 (备考表)
 
 
 @dataclass(frozen=True)
@@ -113,14 +112,6 @@ class EvidenceCheck:
 def committee_name(village: str) -> str:
     """责任者 of the village's own papers: 桃源村 → 桃源村村民委员会 (the 全宗 is the committee's)."""
     return f"{village}村民委员会"
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 # --- settings ---------------------------------------------------------------------------------
@@ -196,7 +187,7 @@ def file_publication(session: Session, village: Village, publication: Publicatio
         session, village, actor,
         title=f"{village.name}{format_month_zh(publication.period)}惠民惠农补贴资金发放公开表",
         doc_date=publication.posted_on, retention=PAYOUT_RETENTION, pages=pages, period=publication.period,
-        remark=f"张贴于村务公开栏，公开时间 {publication.posting_start:%Y.%m.%d}—{publication.posting_end:%Y.%m.%d}",
+        remark=f"公开{publication.posting_start:%m.%d}—{publication.posting_end:%m.%d}",
         source_kind="publication", source_id=publication.id,
     )
 
@@ -212,13 +203,22 @@ def file_notice(session: Session, village: Village, notice: Notice, ended_on: dt
 
 def file_import_batch(session: Session, village: Village, batch: ImportBatch, period: dt.date | None,
                       actor: str) -> FiledPiece:
-    """An imported payout table (发放明细表) from the county's 一卡通 system."""
+    """An imported payout table (发放明细表) from the county's 一卡通 system, titled as an archivist
+    would ("桃源村2026年10月耕地地力保护补贴发放明细", not a file name), its 页数 the pages it prints on."""
+    from app.outputs.bulletin_pdf import estimated_pages
+
     month = format_month_zh(period) if period else ""
+    subsidies = session.execute(
+        select(SubsidyType.name, func.count()).join(Payout, Payout.subsidy_type_id == SubsidyType.id)
+        .where(Payout.batch_id == batch.id).group_by(SubsidyType.name).order_by(SubsidyType.name)
+    ).all()
+    what = "、".join(name for name, _ in subsidies) or "惠民惠农补贴资金"
     return file_piece(
         session, village, actor,
-        title=f"{village.name}{month}惠民惠农补贴资金发放明细表（{batch.file_name}）",
+        title=f"{village.name}{month}{what}发放明细",
         doc_date=(batch.imported_at.date() if batch.imported_at else dt.date.today()),
         retention=PAYOUT_RETENTION, period=period, responsible="县惠民惠农财政补贴资金“一卡通”系统",
+        pages=estimated_pages(batch.row_count, len(subsidies) or 1),
         remark=f"{batch.row_count} 条", source_kind="import_batch", source_id=batch.id,
     )
 
@@ -320,7 +320,8 @@ def index_rows(db: Database, village_name: str, year: int, month: int | None = N
 
     fonds = fonds_of(db, village_name)
     village, found = pieces(db, village_name, year, month)
-    rows = [IndexRow(p.number, p.code, p.doc_number, p.responsible, p.title, p.date, p.pages, p.remark) for p in found]
+    rows = [IndexRow(p.number, p.code, p.doc_number, p.responsible, p.title, p.date, p.pages, p.remark,
+                     p.retention.label, p.category) for p in found]
     return village, fonds, rows
 
 
@@ -372,7 +373,7 @@ def box_labels(db: Database, village_name: str, year: int, actor: str, organizer
         BoxLabel(fonds_name=committee_name(box.village), fonds=box.fonds, year=box.year,
                  retention=box.retention.label, category=box.category, box_number=box.box_number,
                  first=box.first, last=box.last, piece_count=box.piece_count, organizer=box.organizer,
-                 checker=box.checker, note=box.note, printed_on=box.printed_on)
+                 checker=box.checker, note=box.note, printed_on=box.printed_on, page_count=box.page_count)
         for box in boxes if box.piece_count
     ]
 
@@ -402,13 +403,14 @@ def _open_box(session: Session, village_id: int, year: int, retention: str, cate
 
 
 def _box_info(session: Session, box: ArchiveBox, village: str, fonds: str) -> BoxInfo:
-    numbers = list(session.execute(select(FiledPiece.number).where(FiledPiece.box_id == box.id)).scalars())
+    held = session.execute(select(FiledPiece.number, FiledPiece.pages).where(FiledPiece.box_id == box.id)).all()
+    numbers = [number for number, _ in held]
     return BoxInfo(
         id=box.id or 0, village=village, fonds=fonds, year=box.year, retention=Retention(box.retention),
         category=box.category, box_number=box.box_number,
         first=format_piece_number(min(numbers)) if numbers else "", last=format_piece_number(max(numbers)) if numbers else "",
         piece_count=len(numbers), organizer=box.organizer, checker=box.checker, note=box.note,
-        printed_on=box.printed_at.date() if box.printed_at else None,
+        printed_on=box.printed_at.date() if box.printed_at else None, page_count=sum(pages for _, pages in held),
     )
 
 
@@ -425,37 +427,43 @@ class StoredFile:
     stored_name: str
     sha256: str
     size: int
+    repaired: bool = False  # a damaged copy of the same content was replaced by this one
+
+
+def evidence_limit(db: Database) -> int:
+    """Bytes one evidence file may have: the township's setting in whole MB, else 50 MB."""
+    with db.reading() as session:
+        setting = session.get(AppSetting, SETTING_EVIDENCE_MAX_MB)
+    if setting is not None and setting.value.strip().isdigit() and int(setting.value) > 0:
+        return int(setting.value) * 1024 * 1024
+    return evidence_files.DEFAULT_MAX_BYTES
 
 
 def store_evidence_file(db: Database, source: Path) -> StoredFile:
-    """Check that a file is a photo or scan and copy it beside the database, named by its hash.
+    """Check that a file is a photo or scan and keep a copy beside the database, named by its hash.
 
     Done before the transaction that records it: a copy left behind by a refused transaction is
-    harmless, since the same content always lands under the same name.
+    harmless, since the same content always lands under the same name. The copy is written only
+    inside the evidence folder, checked by a real decoder and never larger than the limit
+    (app.storage.evidence_files).
     """
+    if db.read_only_reason:
+        raise DatabaseReadOnly(db.read_only_reason)
     source = Path(source)
-    suffix = source.suffix.lower()
-    if suffix not in EVIDENCE_TYPES:
-        raise ServiceError(f"文件“{source.name}”不是照片或扫描件：只接受 JPG、PNG 或 PDF")
     try:
-        with open(source, "rb") as handle:
-            head = handle.read(16)
-    except OSError as exc:
-        raise ServiceError(f"文件“{source}”无法读取：{exc.strerror or exc}") from exc
-    if not any(head.startswith(magic) for magic in EVIDENCE_TYPES[suffix]):
-        raise ServiceError(f"文件“{source.name}”的内容不是 {suffix[1:].upper()} 格式，可能已损坏或扩展名不对")
-    digest = file_sha256(source)
-    folder = _evidence_folder(db)
-    folder.mkdir(parents=True, exist_ok=True)
-    stored = folder / f"{digest}{suffix}"
-    if not stored.exists():
-        temporary = stored.with_name(stored.name + ".part")
-        shutil.copyfile(source, temporary)
-        temporary.replace(stored)
-    return StoredFile(source.name, stored.name, digest, stored.stat().st_size)
+        kept = evidence_files.keep_copy(_evidence_folder(db), source, evidence_limit(db))
+    except evidence_files.EvidenceRefused as exc:
+        raise ServiceError(str(exc)) from exc
+    return StoredFile(source.name, kept.stored_name, kept.sha256, kept.size, kept.repaired)
 
 
 def record_evidence(session: Session, piece_id: int, stored: StoredFile, actor: str) -> None:
+    """One row per piece and content: attaching the same file again adds nothing (it may repair the copy)."""
+    known = session.exec(select(Evidence).where(Evidence.piece_id == piece_id, Evidence.sha256 == stored.sha256)).first()
+    if known is not None:
+        if stored.repaired:
+            audit.record(session, actor, "repair", "evidence", known.id, after={"sha256": stored.sha256})
+        return
     evidence = Evidence(piece_id=piece_id, file_name=stored.file_name, stored_name=stored.stored_name,
                         sha256=stored.sha256, size=stored.size, added_by=actor)
     session.add(evidence)
@@ -475,21 +483,36 @@ def attach_evidence(db: Database, piece_id: int, source: Path, actor: str) -> st
 
 
 def check_evidence(db: Database, piece_id: int) -> list[EvidenceCheck]:
-    """Recompute each kept copy's hash: a photo changed or replaced after filing is reported."""
+    """Recompute each kept copy's hash and compare it with its file name, its row and the audit log.
+
+    The row alone proves nothing: whoever could change the copy could change the row. A copy is
+    完好 only when its content, its name, its row and the hash logged when it was attached all agree.
+    """
     folder = _evidence_folder(db)
     with db.reading() as session:
         rows = list(session.exec(select(Evidence).where(Evidence.piece_id == piece_id).order_by(Evidence.id)))
+        logged = {entry.entity_id: entry.after for entry in audit.entries(session, "evidence", "attach")
+                  if entry.entity_id in {row.id for row in rows}}
     checks = []
     for row in rows:
         path = folder / row.stored_name
-        if not path.exists():
-            state = "文件缺失"
-        elif file_sha256(path) != row.sha256:
-            state = "已被改动"
-        else:
-            state = "完好"
+        expected = row.sha256
+        state = evidence_files.state_of(path, expected)
+        if state == evidence_files.INTACT and (
+            Path(row.stored_name).stem != expected or _logged_hash(logged.get(row.id)) not in (None, expected)
+        ):
+            state = evidence_files.CHANGED
         checks.append(EvidenceCheck(row.file_name, row.sha256, state))
     return checks
+
+
+def _logged_hash(after: str | None) -> str | None:
+    if not after:
+        return None
+    try:
+        return json.loads(after).get("sha256")
+    except (ValueError, AttributeError):
+        return ""  # an unreadable log entry proves nothing: not 完好
 
 
 def piece_for_source(db: Database, source_kind: str, source_id: int) -> int | None:

@@ -56,12 +56,13 @@ def known_errors() -> tuple[type[BaseException], ...]:
     from app.core.periods import PeriodError
     from app.inputs.tabular import TabularFileError
     from app.outputs.fonts import MissingGlyph
-    from app.storage.engine import DatabaseCorrupt, DatabaseOpenError
+    from app.storage.disk_space import NotEnoughSpace
+    from app.storage.engine import DatabaseCorrupt, DatabaseOpenError, DatabaseReadOnly
     from app.storage.instance_lock import DatabaseInUse
     from app.storage.migrations import DatabaseFromNewerVersion
 
     return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse,
-            DatabaseFromNewerVersion, MissingGlyph, MoneyError, PeriodError)
+            DatabaseFromNewerVersion, MissingGlyph, MoneyError, PeriodError, DatabaseReadOnly, NotEnoughSpace)
 
 
 def clerk_message(error: BaseException) -> str:

@@ -8,16 +8,27 @@ anywhere and nothing is written.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from app.core import names
 from app.core.money import format_yuan
-from app.core.payout_table import Col, ParseOptions, ParsedTable, PayoutRow, Problem, find_duplicates, parse_rows
+from app.core.payout_table import (
+    DEFAULT_PLAUSIBLE_FEN,
+    Col,
+    ParsedTable,
+    ParseOptions,
+    PayoutRow,
+    Problem,
+    find_duplicates,
+    parse_rows,
+)
 from app.core.periods import format_month_zh
 from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
 from app.services import archive, audit, subsidies
@@ -26,7 +37,15 @@ from app.services.errors import Cancelled, ServiceError
 from app.services.villages import find_village
 from app.storage.bulk import bulk_insert
 from app.storage.engine import Database
-from app.storage.models import ImportBatch, Payout, Person, Village, VillagerGroup, utcnow
+from app.storage.models import (
+    AppSetting,
+    ImportBatch,
+    Payout,
+    Person,
+    Village,
+    VillagerGroup,
+    utcnow,
+)
 
 _CHUNK = 500  # IN-lists stay far below every database's parameter limit
 _WRITE_CHUNK = 5000
@@ -36,6 +55,10 @@ _PAYOUT_COLUMNS = (
     "standard", "note", "batch_id", "created_at", "updated_at",
 )
 _PERSON_COLUMNS = ("name", "name_initials", "id_number", "phone", "account", "village_id", "group_id")
+# The township's plausibility threshold for one payout line, in whole yuan (AppSetting); above it the
+# import still goes ahead but names the rows (issue 12). Absent: payout_table.DEFAULT_PLAUSIBLE_FEN.
+SETTING_PLAUSIBLE_YUAN = "import.plausible_max_yuan"
+ALL_SHEETS = "*"
 
 Progress = Callable[[str, int, int], None]  # (stage in Chinese, done, total)
 CancelCheck = Callable[[], bool]
@@ -43,6 +66,15 @@ CancelCheck = Callable[[], bool]
 
 class ImportRefused(ServiceError):
     pass
+
+
+class SheetChoiceNeeded(ImportRefused):
+    """More than one visible sheet holds a payout table: the clerk says which (or all of them)."""
+
+    def __init__(self, message: str, problems: list[str], sheets: list[str], same_layout: bool) -> None:
+        super().__init__(message, problems)
+        self.sheets = sheets
+        self.same_layout = same_layout  # then "all of them" (ALL_SHEETS) is a sensible answer
 
 
 @dataclass(frozen=True)
@@ -53,6 +85,7 @@ class ImportRequest:
     subsidy: str | None = None
     dry_run: bool = False
     force: bool = False
+    sheets: tuple[str, ...] = ()  # which sheets to import; () when the file has one payout sheet
 
 
 @dataclass
@@ -96,17 +129,68 @@ def _refuse(file_name: str, problems: list[Problem]) -> ImportRefused:
 
 
 def parse_file(
-    tabular: TabularFile, options: ParseOptions, progress: Progress = _no_progress
+    tabular: TabularFile,
+    options: ParseOptions,
+    progress: Progress = _no_progress,
+    wanted: Sequence[str] = (),
 ) -> ParsedTable:
-    """The first sheet that has a recognisable header; otherwise the first sheet's problems."""
+    """The sheet that holds a payout table, or the sheets named in `wanted` (ALL_SHEETS: every
+    sheet that holds one). Two candidates and no choice: SheetChoiceNeeded, never a silent pick."""
+    file_name = tabular.path.name
+    known = [sheet.name for sheet in tabular.sheets]
+    unknown = [name for name in wanted if name != ALL_SHEETS and name not in known]
+    if unknown:
+        listed = "、".join(f"“{name}”" for name in known)
+        raise ImportRefused(f"文件“{file_name}”中没有工作表“{unknown[0]}”（可见的工作表：{listed}）")
+    tables: list[tuple[str, ParsedTable]] = []
     first: ParsedTable | None = None
     for sheet in tabular.sheets:
+        if wanted and ALL_SHEETS not in wanted and sheet.name not in wanted:
+            continue
         table = parse_rows(sheet.rows, options, lambda done, total: progress("检查数据", done, total))
         if table.header_row is not None:
-            return table
+            tables.append((sheet.name, table))
         first = first or table
-    assert first is not None
-    return first
+    if not tables:
+        table = first or ParsedTable(problems=[Problem("没有可导入的工作表")])
+        if tabular.hidden_sheets:
+            hidden = "、".join(f"“{name}”" for name in tabular.hidden_sheets)
+            table.problems.append(Problem(f"隐藏的工作表 {hidden} 没有读取；如要导入，请在 Excel 中取消隐藏后另存"))
+        return table
+    if len(tables) > 1 and not wanted:
+        names_ = [name for name, _ in tables]
+        layouts = {tuple(sorted((col.value, index) for col, index in table.columns.items())) for _, table in tables}
+        listed = "、".join(f"“{name}”" for name in names_)
+        message = (
+            f"文件“{file_name}”中有 {len(names_)} 个工作表都是发放明细（{listed}），没有导入任何数据："
+            "请指定要导入的工作表（命令行用 --sheet 工作表名）"
+        )
+        raise SheetChoiceNeeded(message, [message], names_, same_layout=len(layouts) == 1)
+    if len(tables) == 1:
+        return tables[0][1]
+    return _merged(tables)
+
+
+def _merged(tables: list[tuple[str, ParsedTable]]) -> ParsedTable:
+    """Several sheets as one table; every row and problem says which sheet it is from."""
+    merged = ParsedTable()
+    merged.header_row = tables[0][1].header_row
+    merged.columns, merged.headers = tables[0][1].columns, tables[0][1].headers
+    for name, table in tables:
+        merged.rows.extend(row._replace(sheet=name) for row in table.rows)
+        merged.problems.extend(dataclasses.replace(problem, sheet=name) for problem in table.problems)
+        merged.warnings.extend(dataclasses.replace(problem, sheet=name) for problem in table.warnings)
+        merged.skipped_rows += table.skipped_rows
+    return merged
+
+
+def _plausible_max_fen(db: Database) -> int:
+    with db.reading() as session:
+        setting = session.get(AppSetting, SETTING_PLAUSIBLE_YUAN)
+    try:
+        return int(setting.value) * 100 if setting and int(setting.value) > 0 else DEFAULT_PLAUSIBLE_FEN
+    except ValueError:
+        return DEFAULT_PLAUSIBLE_FEN
 
 
 def import_payouts(
@@ -124,8 +208,9 @@ def import_payouts(
         raise ImportRefused(str(exc)) from exc
     if cancelled():
         raise Cancelled()
-    table = parse_file(tabular, ParseOptions(month=request.month, subsidy=request.subsidy), progress)
-    problems = list(table.problems) + find_duplicates(table.rows)
+    options = ParseOptions(month=request.month, subsidy=request.subsidy, plausible_max_fen=_plausible_max_fen(db))
+    table = parse_file(tabular, options, progress, request.sheets)
+    problems = list(table.problems)
     if cancelled():
         raise Cancelled()
     with db.reading() as session:
@@ -151,6 +236,9 @@ def import_payouts(
         known_subsidies = subsidies.name_index(session)
         subsidy_ids, subsidy_problems = _resolve_subsidies(table, known_subsidies)
         problems.extend(subsidy_problems)
+        # Synonyms (低保金, 最低生活保障金) are one item, as the database's unique index sees them: the
+        # dry run and the import both come through here, so they cannot disagree.
+        problems.extend(find_duplicates(table.rows, lambda name: subsidy_ids[name][1] if name in subsidy_ids else name))
         people = _existing_people(session, sorted({row.id_number for row in table.rows}))
         problems.extend(_name_conflicts(table, people))
         problems.extend(_already_paid(session, table, people, subsidy_ids))
@@ -161,7 +249,8 @@ def import_payouts(
         total_fen=sum(row.amount_fen for row in table.rows),
         file_name=file_name,
         skipped_rows=table.skipped_rows,
-        warnings=[warning.describe(file_name) for warning in table.warnings],
+        warnings=[f"文件“{file_name}”中隐藏的工作表“{name}”没有读取" for name in tabular.hidden_sheets]
+        + [warning.describe(file_name) for warning in table.warnings],
         dry_run=request.dry_run,
     )
     for row in table.rows:
@@ -170,7 +259,13 @@ def import_payouts(
     result.new_people = len({row.id_number for row in table.rows} - people.keys())
     if request.dry_run:
         return result
-    _write(db, request, tabular, table, village_id, subsidy_ids, people, result, actor, progress, cancelled)
+    try:
+        _write(db, request, tabular, table, village_id, subsidy_ids, people, result, actor, progress, cancelled)
+    except IntegrityError as exc:
+        # The checks above (duplicates through synonyms included) should make this unreachable; if
+        # one is missed, the clerk still gets a sentence, and the transaction has rolled back. Other
+        # database errors (a full disk) are said by services.errors.clerk_message.
+        raise ImportRefused(f"文件“{file_name}”中有与已有记录冲突的数据，没有导入任何数据，请把这个文件交给技术人员检查") from exc
     db.refresh_statistics()  # a large import changes which index finds a person's rows fastest
     return result
 
@@ -307,8 +402,8 @@ def _write(
                 row.period,
                 row.amount_fen,
                 row.pay_date,
-                row.standard[:100],
-                row.note[:500],
+                row.standard,
+                row.note,
                 batch.id,
                 now,
                 now,
@@ -371,8 +466,8 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
                 row.name,
                 names.pinyin_initials(row.name)[:60],
                 row.id_number,
-                row.phone[:40],
-                row.account[:40],
+                row.phone,
+                row.account,
                 village_id,
                 group_ids.get(row.group),
             )
@@ -381,9 +476,9 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
         person_id, _, group_id, phone, account = known
         fill = {}
         if not phone and row.phone:
-            fill["phone"] = row.phone[:40]
+            fill["phone"] = row.phone
         if not account and row.account:
-            fill["account"] = row.account[:40]
+            fill["account"] = row.account
         if group_id is None and row.group:
             fill["group_id"] = group_ids.get(row.group)
         if fill:

@@ -1,32 +1,41 @@
 """Opening the database: pragmas, integrity check, one-instance lock, migrations with a backup first.
 
 SQLite is the default; a PostgreSQL URL gets the same tables through the same migrations.
+
+A database that cannot be written (a read-only file, a folder the clerk may not write, a CD or a
+write-protected USB stick) opens read-only: everything that reads and prints works, and a write is
+refused with one sentence naming the reason (`Database.read_only_reason`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
+import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Self
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.storage import backup, instance_lock, migrations, network_drive
+from app.storage import backup, instance_lock, migrations, network_drive, open_mode
+from app.storage.disk_space import NotEnoughSpace, looks_like_full_disk
+from app.storage.errors import (
+    BackupFailed,
+    DatabaseCorrupt,
+    DatabaseOpenError,
+    DatabaseReadOnly,
+)
 from app.storage.paths import resolve_db_path
+from app.storage.private_files import make_private_dir
+
+__all__ = ["BackupFailed", "Database", "DatabaseCorrupt", "DatabaseOpenError", "DatabaseReadOnly", "open_database"]
 
 BUSY_TIMEOUT_MS = 10_000
-
-
-class DatabaseCorrupt(RuntimeError):
-    pass
-
-
-class DatabaseOpenError(RuntimeError):
-    pass
 
 
 ANALYSIS_ROWS = 20_000  # rows sampled per index by ANALYZE: enough for the planner to choose well
@@ -37,15 +46,16 @@ class Database:
     engine: Engine
     path: Path | None
     warnings: list[str] = field(default_factory=list)
-    backup_path: Path | None = None
-    _lock_key: Path | None = None
+    backup_path: Path | None = None  # the copy taken before this opening upgraded the database
+    read_only_reason: str | None = None  # set: opened read-only, and why (for the title and status line)
+    daily_backup_path: Path | None = None
+    _lock: instance_lock.Ticket | None = None
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: commit at the end, roll back on any exception."""
-        with Session(self.engine, expire_on_commit=False) as session:
-            with session.begin():
-                yield session
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
 
     @contextlib.contextmanager
     def reading(self) -> Iterator[Session]:
@@ -59,7 +69,7 @@ class Database:
         instead of 10 ms). Sampled (analysis_limit): about 20 ms on a million payouts. PostgreSQL's
         autovacuum keeps its own statistics.
         """
-        if self.engine.dialect.name != "sqlite":
+        if self.engine.dialect.name != "sqlite" or self.read_only_reason:
             return
         with self.engine.connect() as connection:
             connection.exec_driver_sql(f"PRAGMA analysis_limit={ANALYSIS_ROWS}")
@@ -68,18 +78,21 @@ class Database:
 
     def close(self) -> None:
         self.engine.dispose()
-        if self._lock_key is not None:
-            instance_lock.release(self._lock_key)
-            self._lock_key = None
+        if self._lock is not None:
+            instance_lock.release(self._lock)
+            self._lock = None
 
-    def __enter__(self) -> "Database":
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:
         self.close()
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API connection
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite neither begins a transaction before DDL nor lets it roll back: with BEGIN emitted by
+    # SQLAlchemy instead (the "begin" listener), a migration killed half-way leaves nothing behind.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -88,42 +101,118 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DB-API
     cursor.close()
 
 
-def sqlite_engine(path: Path) -> Engine:
-    engine = create_engine(
-        f"sqlite:///{path}",
-        connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False},
-        hide_parameters=True,  # a failed insert's message must not list people's ID numbers
-    )
-    event.listen(engine, "connect", _sqlite_pragmas)
+def _read_only_pragmas(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA query_only=ON")
+    cursor.close()
+
+
+def _begin(connection) -> None:
+    connection.exec_driver_sql("BEGIN")
+
+
+def sqlite_engine(path: Path, read_only_reason: str | None = None) -> Engine:
+    options: dict = {"hide_parameters": True}  # a failed insert's message must not list people's ID numbers
+    if read_only_reason:
+        uri = _read_only_uri(path)
+        options["creator"] = lambda: sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000,
+                                                     check_same_thread=False)
+    else:
+        options["connect_args"] = {"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False}
+    engine = create_engine(f"sqlite:///{path}", **options)
+    event.listen(engine, "connect", _read_only_pragmas if read_only_reason else _sqlite_pragmas)
+    event.listen(engine, "begin", _begin)
+    event.listen(engine, "handle_error", _said_plainly(path, read_only_reason))
     return engine
 
 
-def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True) -> Database:
-    """Open (creating if needed) and migrate the database; refuse what must not be opened."""
+def _read_only_uri(path: Path) -> str:
+    """`immutable`: no -shm or lock files are needed (a read-only folder has no room for them). Where
+    recent changes still sit in a -wal file, that would hide them: then SQLite must read it (mode=ro)."""
+    wal = path.with_name(path.name + "-wal")
+    if not (wal.exists() and wal.stat().st_size > 0):
+        return f"{path.as_uri()}?immutable=1"
+    uri = f"{path.as_uri()}?mode=ro"
+    try:
+        probe = sqlite3.connect(uri, uri=True)
+        try:
+            probe.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        finally:
+            probe.close()
+    except sqlite3.Error as exc:
+        raise DatabaseOpenError(
+            f"数据库“{path.name}”最近的修改还在旁边的“{wal.name}”文件里，只读打开读不到它们。"
+            "请把数据库文件连同它旁边的同名文件一起复制到本机硬盘上再打开"
+        ) from exc
+    return uri
+
+
+def _said_plainly(path: Path, read_only_reason: str | None):
+    """A write to a read-only database, or a full disk, as the sentence the clerk needs."""
+
+    def translate(context) -> None:
+        error = context.original_exception
+        if read_only_reason and getattr(error, "sqlite_errorname", "").startswith("SQLITE_READONLY"):
+            raise DatabaseReadOnly(read_only_reason) from error
+        if looks_like_full_disk(error, path.parent):
+            raise NotEnoughSpace("保存", path.parent) from error
+
+    return translate
+
+
+def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True,
+                  daily_backup: bool = True) -> Database:
+    """Open (creating if needed) and migrate the database; refuse what must not be opened.
+
+    The first opening of a day also keeps an automatic backup (backup.take_daily_backup).
+    """
     url = str(db) if db is not None else ""
     if url.startswith(("postgresql:", "postgresql+")):
         return _open_server(url, migrate)
     path = resolve_db_path(db)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.parent.exists():
+            make_private_dir(path.parent)  # a folder of our own making: 0700
     except OSError as exc:
-        raise DatabaseOpenError(f"无法创建数据库所在的文件夹“{path.parent}”：{exc.strerror or exc}") from exc
-    lock_key = instance_lock.acquire(path)
+        reason = open_mode.reason_for(exc)
+        said = "所在的磁盘或文件夹是只读的" if reason else f"系统错误代码 {exc.errno}"
+        raise DatabaseOpenError(f"无法创建数据库所在的文件夹“{path.parent}”（{said}）") from exc
+    ticket = instance_lock.acquire(path)
+    path = ticket.path
     try:
-        database = Database(engine=sqlite_engine(path), path=path, _lock_key=lock_key)
+        database = Database(engine=sqlite_engine(path, ticket.read_only_reason), path=path,
+                            read_only_reason=ticket.read_only_reason, _lock=ticket)
+        if ticket.warning:
+            database.warnings.append(ticket.warning)
         if network_drive.is_network_path(path):
             database.warnings.append(network_drive.WARNING)
-        existed = path.exists() and path.stat().st_size > 0
+        existed = path.stat().st_size > 0
         if existed:
             _quick_check(database.engine, path)
         if migrate:
             _migrate(database, had_data=existed)
             if not _has_statistics(database.engine):
                 database.refresh_statistics()  # a database from before statistics were kept
+        if daily_backup and existed and not database.read_only_reason:
+            _keep_daily_backup(database)
         return database
     except BaseException:
-        instance_lock.release(lock_key)
+        instance_lock.release(ticket)
         raise
+
+
+def _keep_daily_backup(database: Database) -> None:
+    """Not fatal: the clerk is told, and the next opening tries again."""
+    assert database.path is not None
+    if not backup.daily_backup_due(database.path, dt.date.today()):
+        return
+    try:
+        database.daily_backup_path = backup.take_daily_backup(database.path)
+    except BackupFailed as exc:
+        database.warnings.append(f"今天的自动备份没有做成：{exc}")
 
 
 def _has_statistics(engine: Engine) -> bool:
@@ -137,12 +226,22 @@ def _quick_check(engine: Engine, path: Path) -> None:
         with engine.connect() as connection:
             rows = [row[0] for row in connection.execute(text("PRAGMA quick_check"))]
     except Exception as exc:
-        raise DatabaseCorrupt(f"数据库文件“{path}”无法读取，可能已损坏或不是本程序的数据库：{exc}") from exc
+        if looks_like_full_disk(exc, path.parent):  # SQLite could not make its -shm file: not damage
+            raise DatabaseOpenError(str(NotEnoughSpace("打开数据库", path.parent))) from exc
+        raise DatabaseCorrupt(f"数据库文件“{path}”无法读取，可能已损坏或不是本程序的数据库") from exc
     if rows != ["ok"]:
         raise DatabaseCorrupt(
             f"数据库文件“{path}”已损坏（完整性检查：{'；'.join(rows[:3])}）。"
             "请从 backups 文件夹中的备份恢复，或联系技术人员。"
         )
+
+
+def bring_up_to_date(database: Database) -> None:
+    """After a restore: check the database now in place and upgrade an older layout (no second backup:
+    the file restored from is that copy)."""
+    assert database.path is not None
+    _quick_check(database.engine, database.path)
+    _migrate(database, had_data=False)
 
 
 def _migrate(database: Database, had_data: bool) -> None:
@@ -156,8 +255,16 @@ def _migrate(database: Database, had_data: bool) -> None:
     migrations.check_known(current)
     if current == head:
         return
+    if database.read_only_reason:
+        raise DatabaseOpenError(
+            f"这个数据库需要升级到新版本的格式才能使用，但它是只读的（{database.read_only_reason}）。"
+            "请把它复制到本机硬盘上可以写入的文件夹，再用村务公开助手打开"
+        )
     if had_data and has_tables and database.path is not None:
-        database.backup_path = backup.backup_sqlite(database.path, f"before-{head}")
+        try:
+            database.backup_path = backup.backup_sqlite(database.path, f"before-{head}")
+        except BackupFailed as exc:
+            raise BackupFailed(f"升级数据库之前要先备份，备份没有做成，所以没有升级。{exc}") from exc
     with database.engine.begin() as connection:
         migrations.upgrade(connection)
 

@@ -9,9 +9,9 @@ Cancelled and its transaction rolls back.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -27,21 +27,28 @@ from PySide6.QtWidgets import (
     QProgressBar,
     QPushButton,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
     QWizard,
     QWizardPage,
 )
 
+from app.core.disclosure import for_output
 from app.core.money import format_yuan, to_capital
 from app.inputs.tabular import SUPPORTED_SUFFIXES
 from app.services.errors import Cancelled, ServiceError
-from app.services.importing import ImportRequest, ImportResult, import_payouts
+from app.services.importing import (
+    ALL_SHEETS,
+    ImportRequest,
+    ImportResult,
+    SheetChoiceNeeded,
+    import_payouts,
+)
 from app.services.subsidies import SubsidyInfo
 from app.storage.engine import Database
 from app.ui.background import Task, TaskRunner
 from app.ui.date_inputs import MonthEdit
+from app.ui.table_helpers import fill_rows
 
 LANE = "import"
 FILE_FILTER = "发放明细表 (" + " ".join(f"*{suffix}" for suffix in SUPPORTED_SUFFIXES) + ")"
@@ -121,7 +128,12 @@ class FilePage(QWizardPage):
         grid.addWidget(self.force_check, 4, 0, 1, 3)
         grid.setRowStretch(5, 1)
         grid.setColumnStretch(1, 1)
+        self.sheets: tuple[str, ...] = ()  # chosen on the check page when the file has several
         self.path_edit.textChanged.connect(self.completeChanged)
+        self.path_edit.textChanged.connect(self._forget_sheets)
+
+    def _forget_sheets(self) -> None:
+        self.sheets = ()
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "选择发放明细文件", self.path_edit.text(), FILE_FILTER)
@@ -142,6 +154,7 @@ class FilePage(QWizardPage):
             subsidy=self.subsidy_edit.currentText() if self.subsidy_check.isChecked() else None,
             dry_run=dry_run,
             force=self.force_check.isChecked(),
+            sheets=self.sheets,
         )
 
 
@@ -248,6 +261,18 @@ class CheckPage(_RunningPage):
         self.problem_list.setStyleSheet(f"QListWidget {{ color: {ERROR_COLOR}; }}")
         self.hint = QLabel("请在 Excel 中改正这些地方后重新选择文件，或点“上一步”补上月份、补贴项目。")
         self.hint.setWordWrap(True)
+        # A workbook with several payout sheets: the clerk picks one (or all, when they share a layout).
+        self.sheet_box = QWidget()
+        sheet_row = QHBoxLayout(self.sheet_box)
+        sheet_row.setContentsMargins(0, 0, 0, 0)
+        self.sheet_choice = QComboBox()
+        self.sheet_button = QPushButton("检查所选工作表")
+        self.sheet_button.clicked.connect(self._check_chosen_sheet)
+        sheet_row.addWidget(QLabel("要导入的工作表："))
+        sheet_row.addWidget(self.sheet_choice, 1)
+        sheet_row.addWidget(self.sheet_button)
+        self.sheet_box.setVisible(False)
+        self.layout_.addWidget(self.sheet_box)
         for widget in (self.breakdown, self.details, self.warning_list, self.problem_list, self.hint):
             self.layout_.addWidget(widget)
         self.layout_.addStretch(1)
@@ -255,6 +280,22 @@ class CheckPage(_RunningPage):
 
     def initializePage(self) -> None:
         self.result, self.problems = None, []
+        self.sheet_box.setVisible(False)
+        self._show_outcome()
+        self.run(dry_run=True)
+
+    def _offer_sheets(self, error: SheetChoiceNeeded) -> None:
+        self.sheet_choice.clear()
+        for name in error.sheets:
+            self.sheet_choice.addItem(name, (name,))
+        if error.same_layout:
+            self.sheet_choice.addItem(f"全部 {len(error.sheets)} 个工作表（表头相同）", (ALL_SHEETS,))
+        self.sheet_box.setVisible(True)
+
+    def _check_chosen_sheet(self) -> None:
+        self._file_page.sheets = tuple(self.sheet_choice.currentData() or ())
+        self.result, self.problems = None, []
+        self.sheet_box.setVisible(False)
         self._show_outcome()
         self.run(dry_run=True)
 
@@ -274,11 +315,16 @@ class CheckPage(_RunningPage):
     def _failed(self, error: BaseException) -> None:
         if isinstance(error, Cancelled):
             self.headline.setText("已停止检查。点“上一步”可以重新选择文件。")
+        elif isinstance(error, SheetChoiceNeeded):
+            self.headline.setText(
+                f"文件中有 {len(error.sheets)} 个工作表都是发放明细，请选择要导入哪一个，再点“检查所选工作表”。"
+            )
+            self._offer_sheets(error)
         elif isinstance(error, ServiceError):
-            self.headline.setText(error.message)
+            self.headline.setText(for_output(error.message))
             self.problems = [line for line in error.problems if line != error.message]
         else:
-            self.headline.setText(f"检查时出错：{error}")
+            self.headline.setText("检查时出错，没有写入任何数据：程序遇到了意外情况，请把这个文件交给技术人员")
         self._show_outcome()
         super()._failed(error)
 
@@ -290,7 +336,7 @@ class CheckPage(_RunningPage):
         self.problem_list.setVisible(bool(self.problems))
         self.hint.setVisible(bool(self.problems))
         self.problem_list.clear()
-        self.problem_list.addItems(self.problems)
+        self.problem_list.addItems([for_output(line) for line in self.problems])
         self.warning_list.clear()
         if result is None:
             return
@@ -309,14 +355,12 @@ class CheckPage(_RunningPage):
 
     def _fill_breakdown(self, result: ImportResult) -> None:
         table = self.breakdown
-        table.setRowCount(len(result.by_subsidy))
-        for row, (name, (count, total)) in enumerate(sorted(result.by_subsidy.items())):
-            cells = (name, str(count), format_yuan(total, thousands=True))
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if column:
-                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-                table.setItem(row, column, item)
+        rows = [(name, str(count), format_yuan(total, thousands=True))
+                for name, (count, total) in sorted(result.by_subsidy.items())]
+        fill_rows(table, rows)  # the disclosure gate's sink for tables on screen
+        for row in range(table.rowCount()):
+            for column in (1, 2):
+                table.item(row, column).setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         shown_rows = min(table.rowCount(), _BREAKDOWN_ROWS)
         height = table.horizontalHeader().height() + 2 * table.frameWidth()
         height += sum(table.rowHeight(row) for row in range(shown_rows))
@@ -359,17 +403,17 @@ class ImportPage(_RunningPage):
         if isinstance(error, Cancelled):
             self.outcome = "cancelled"
             self.setSubTitle("已取消。")
-            self.headline.setText(error.message)
+            self.headline.setText(for_output(error.message))
         else:
             self.outcome = "refused"
             self.setSubTitle("没有导入。")
             if isinstance(error, ServiceError):
-                self.headline.setText(error.message)
+                self.headline.setText(for_output(error.message))
                 lines = [line for line in error.problems if line != error.message]
-                self.problem_list.addItems(lines)
+                self.problem_list.addItems([for_output(line) for line in lines])
                 self.problem_list.setVisible(bool(lines))
             else:
-                self.headline.setText(f"导入时出错，没有写入任何数据：{error}")
+                self.headline.setText("导入时出错，没有写入任何数据：程序遇到了意外情况，请把这个文件交给技术人员")
         super()._failed(error)
 
 

@@ -136,8 +136,21 @@ class MainWindow(QMainWindow):
         self.actor = actor or self.actor or default_actor()
         self.model.attach(db)
         self.statusBar().clearMessage()
+        self._show_open_mode()
         self._update_actions()
         self.load_choices()
+
+    def _titled(self, title: str) -> str:
+        reason = self.db.read_only_reason if self.db is not None else None
+        return f"{title}（只读：{reason}）" if reason else title
+
+    def _show_open_mode(self) -> None:
+        """A database opened read-only says so in the title and, for good, in the status bar."""
+        self.setWindowTitle(self._titled(APP_TITLE))
+        if self.db.read_only_reason:
+            label = QLabel(f"只读：{self.db.read_only_reason}，不能修改")
+            label.setStyleSheet("color: #a40000;")
+            self.statusBar().addPermanentWidget(label)
 
     # --- building ----------------------------------------------------------------------------
     def _set_shortcuts(self) -> None:
@@ -306,7 +319,7 @@ class MainWindow(QMainWindow):
     # --- filtering and the status bar --------------------------------------------------------
     def apply_filter(self) -> None:
         flt = self.filter_bar.current_filter()
-        self.setWindowTitle(f"{APP_TITLE} — {self.filter_bar.village_name()}" if flt else APP_TITLE)
+        self.setWindowTitle(self._titled(f"{APP_TITLE} — {self.filter_bar.village_name()}" if flt else APP_TITLE))
         self.model.set_filter(flt)
         if self._summary_task is not None:
             self._summary_task.drop()

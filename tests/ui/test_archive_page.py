@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QFileDialog
 from app.services import archive
 from app.ui import archive_page
 from app.ui.archive_page import ArchivePage
+from tests import evidence_samples
 from tests.conftest import ACTOR, VILLAGE
 from tests.ui.conftest import WAIT_MS
 
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+JPEG = evidence_samples.jpeg()
 
 
 def open_page(qtbot, db) -> ArchivePage:
@@ -27,7 +28,7 @@ def open_page(qtbot, db) -> ArchivePage:
 def test_the_import_shows_as_a_filed_piece_and_months_filter(seeded, db, qtbot):
     page = open_page(qtbot, db)
     assert page.table.rowCount() == 1
-    assert "发放明细表" in page.table.item(0, 3).text() and page.table.item(0, 0).text() == "0001"
+    assert "发放明细" in page.table.item(0, 3).text() and page.table.item(0, 0).text() == "0001"
     assert page.table.item(0, 1).text() == "（未设全宗号）"
     page.month.setCurrentIndex(page.month.findData(10))
     assert page.table.rowCount() == 1

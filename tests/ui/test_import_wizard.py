@@ -180,3 +180,57 @@ def test_closing_the_wizard_mid_import_cancels_and_then_closes(wizard, db, peopl
         gate.set()
     assert wizard.import_page.outcome == "cancelled"
     assert row_counts(db) == before
+
+
+# --- issue 12: the hostile corpus through the wizard's check and import ---------------------------
+
+from tests.hostile_files import build as build_hostile_corpus  # noqa: E402
+from tests.test_import_hostile import CASES as HOSTILE_CASES  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):  # noqa: ANN001, ANN201
+    return build_hostile_corpus(tmp_path_factory.mktemp("hostile-ui"))
+
+
+def shown_problems(page) -> list[str]:  # noqa: ANN001
+    return [page.problem_list.item(i).text() for i in range(page.problem_list.count())]
+
+
+@pytest.mark.parametrize("key", [key for key in HOSTILE_CASES if not key.startswith("two_payout_sheets")])
+def test_hostile_file_in_the_wizard(wizard, db, hostile, qtbot, key):
+    """The same outcome as the command line: refused whole with its reasons, or imported whole.
+    (Two payout sheets: the wizard asks which, below, where the command line refuses.)"""
+    case = hostile.cases[key]
+    before = row_counts(db)
+    check(wizard, qtbot, hostile.path(case.name))
+    page = wizard.check_page
+    if case.refused:
+        assert not page.isComplete()
+        lines = [page.headline.text(), *shown_problems(page)]
+        assert all(any(text in line for line in lines) for text in case.says), lines
+        assert row_counts(db) == before
+        return
+    assert page.isComplete(), page.headline.text()
+    assert f"可以导入：{case.rows} 条" in page.headline.text()
+    warnings = [page.warning_list.item(i).text() for i in range(page.warning_list.count())]
+    assert all(any(text in line for line in warnings) for text in case.warns), warnings
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.import_page.outcome != "", timeout=WAIT_MS)
+    assert wizard.import_page.outcome == "imported"
+    assert payouts_in(db)[0] == case.rows
+
+
+def test_two_payout_sheets_the_wizard_asks_which(wizard, db, hostile, qtbot):
+    check(wizard, qtbot, hostile.path("two_payout_sheets.xlsx"))
+    page = wizard.check_page
+    assert not page.isComplete() and page.sheet_box.isVisibleTo(wizard)
+    choices = [page.sheet_choice.itemText(i) for i in range(page.sheet_choice.count())]
+    assert choices == ["十月低保", "十月高龄", "全部 2 个工作表（表头相同）"]
+    page.sheet_choice.setCurrentIndex(1)
+    qtbot.mouseClick(page.sheet_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not page.running(), timeout=WAIT_MS)
+    assert page.isComplete() and "可以导入：2 条" in page.headline.text()
+    wizard.next()
+    qtbot.waitUntil(lambda: wizard.import_page.outcome != "", timeout=WAIT_MS)
+    assert wizard.import_page.outcome == "imported" and payouts_in(db)[0] == 2

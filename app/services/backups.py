@@ -1,0 +1,140 @@
+"""Backups for the clerk: list them, take one now, put one back in place.
+
+A restore checks the chosen file before anything is touched (a sound SQLite database holding
+Cunwu's tables, in a layout this version knows), backs the current database up first, then copies
+the backup *into* the open database with SQLite's backup API. That copy is one transaction: a full
+disk or a crash leaves the current database as it was. The database stays the same file, so its
+lock, its name and the evidence folder beside it stay valid. An older layout is upgraded afterwards,
+as on opening, and the restore is recorded in the restored database's audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.services import audit
+from app.services.errors import NotFound, ServiceError
+from app.storage import backup, migrations
+from app.storage.disk_space import NotEnoughSpace, format_size, is_disk_full, require
+from app.storage.engine import Database, DatabaseReadOnly, bring_up_to_date
+from app.storage.paths import backups_dir
+
+_REQUIRED_TABLES = {"alembic_version", "village", "payout", "person"}
+
+
+@dataclass(frozen=True)
+class BackupEntry:
+    name: str
+    path: Path
+    taken_at: dt.datetime
+    kind: str  # in the clerk's words
+    size: str
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    restored_from: Path
+    safety_copy: Path  # the database as it was just before the restore
+
+
+def kind_label(reason: str) -> str:
+    if reason == backup.DAILY:
+        return "每日自动备份"
+    if reason == backup.MANUAL:
+        return "手动备份"
+    if reason == backup.BEFORE_RESTORE:
+        return "恢复备份前的数据库"
+    if reason.startswith("before-"):
+        return f"升级（到 {reason.removeprefix('before-')} 版）前的备份"
+    return reason
+
+
+def _file_database(db: Database) -> Path:
+    if db.path is None:
+        raise ServiceError("服务器上的数据库请用服务器自己的备份工具备份和恢复")
+    return db.path
+
+
+def list_backups(db: Database) -> list[BackupEntry]:
+    """The database's backups, newest first."""
+    return [BackupEntry(b.path.name, b.path, b.taken_at, kind_label(b.reason), format_size(b.size))
+            for b in backup.list_backups(_file_database(db))]
+
+
+def back_up_now(db: Database) -> Path:
+    path = _file_database(db)
+    if db.read_only_reason:
+        raise DatabaseReadOnly(db.read_only_reason)
+    return backup.backup_sqlite(path, backup.MANUAL)
+
+
+def find_backup(db: Database, name_or_path: str | Path) -> Path:
+    """A path as given, else a name from `cunwu backup list` (in the backups folder)."""
+    given = Path(name_or_path)
+    for candidate in (given, backups_dir(_file_database(db)) / given.name):
+        if candidate.is_file():
+            return candidate
+    raise NotFound(f"没有找到备份文件“{given.name}”：请用 cunwu backup list 查看有哪些备份")
+
+
+def check_backup(path: Path) -> None:
+    """Refuse a file that must not replace the database; nothing is changed either way."""
+    problem = backup.check_copy(path)
+    if problem is None:
+        problem = _not_cunwu(path)
+    if problem:
+        raise ServiceError(f"备份文件“{path.name}”不能用来恢复：{problem}。当前数据库没有改动")
+
+
+def _not_cunwu(path: Path) -> str | None:
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if not tables >= _REQUIRED_TABLES:
+            return "它不是村务公开助手的数据库"
+        revision = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+    finally:
+        connection.close()
+    migrations.check_known(revision[0] if revision else None)  # a newer version's file is refused by name
+    return None
+
+
+def restore(db: Database, name_or_path: str | Path, actor: str) -> RestoreResult:
+    target = _file_database(db)
+    if db.read_only_reason:
+        raise DatabaseReadOnly(db.read_only_reason)
+    source = find_backup(db, name_or_path)
+    if source.resolve() == target.resolve():
+        raise ServiceError("这就是正在使用的数据库，不能用它自己来恢复")
+    check_backup(source)
+    try:
+        require("恢复备份", target.parent, source.stat().st_size + backup.database_bytes(target))
+    except NotEnoughSpace as exc:
+        raise ServiceError(str(exc)) from exc
+    safety = backup.backup_sqlite(target, backup.BEFORE_RESTORE)
+    _copy_into(db, source, target)
+    bring_up_to_date(db)
+    with db.transaction() as session:
+        audit.record(session, actor, "restore", "database", None,
+                     after={"from": source.name, "safety_copy": safety.name})
+    return RestoreResult(source, safety)
+
+
+def _copy_into(db: Database, source: Path, target: Path) -> None:
+    db.engine.dispose()  # the pool's idle connections would see the old schema cached
+    reader = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+    try:
+        writer = sqlite3.connect(target, timeout=10.0)
+        try:
+            reader.backup(writer)  # one write transaction: all of it, or nothing
+        finally:
+            writer.close()
+    except sqlite3.Error as exc:
+        if is_disk_full(exc):
+            raise ServiceError(str(NotEnoughSpace("恢复备份", target.parent, source.stat().st_size))) from exc
+        raise ServiceError("恢复没有完成（复制备份时出错），当前数据库没有改动") from exc
+    finally:
+        reader.close()
