@@ -8,7 +8,7 @@ word is never split — unless it alone is wider than the cell, where there is n
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 # 行首禁则: may not start a line.
 NO_LINE_START = set("，。；：？！、）》」』】〕〉”’…—·%‰,.;:?!)]}")

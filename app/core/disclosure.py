@@ -21,8 +21,8 @@ import contextlib
 import contextvars
 import datetime as dt
 import enum
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterator
 
 from app.core import identifiers, names
 from app.core.text_rules import fold_digits, is_separator

@@ -29,8 +29,8 @@ SHORTEST_SECRET = 10  # fewer digits than this are never a personal number
 _X = frozenset("xXｘＸ")
 # Ten digits with at most MAX_GAP separators between neighbours: nothing shorter can hold a personal
 # number, and one C-speed search rules out nearly every string an output writes (a masked ID too).
-_TEN_DIGITS = re.compile(r"(?:\D*\d){%d}" % SHORTEST_SECRET)  # disjoint classes: no backtracking
-_CANDIDATE = re.compile(r"\d(?:[%s]{0,%d}\d){%d}" % (separator_class(), MAX_GAP, SHORTEST_SECRET - 1))
+_TEN_DIGITS = re.compile(rf"(?:\D*\d){{{SHORTEST_SECRET}}}")  # disjoint classes: no backtracking
+_CANDIDATE = re.compile(rf"\d(?:[{separator_class()}]{{0,{MAX_GAP}}}\d){{{SHORTEST_SECRET - 1}}}")
 _DATES_ONLY = re.compile(r"^(?:\d{4}[-./年]\d{1,2}[-./月]\d{1,2}日?[\s至到~]*)+$")
 
 

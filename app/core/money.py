@@ -33,7 +33,7 @@ def parse_fen(raw: object) -> int:
         fen = raw * _FEN_PER_YUAN
         if abs(fen - round(fen)) > _FLOAT_TOLERANCE_FEN:
             raise MoneyError(f"金额 {raw} 超过两位小数（只能精确到分）")
-        return _positive(int(round(fen)))
+        return _positive(round(fen))
     if isinstance(raw, str):
         plain = _SIMPLE_AMOUNT.match(raw)
         if plain:  # "560" or "560.5" or "560.50": the common case, without Decimal

@@ -7,11 +7,9 @@ import os
 import re
 import unicodedata
 
-
 # Two-character surnames (复姓) whose second character belongs to the surname, not the given name.
 COMPOUND_SURNAMES = frozenset(
-    "欧阳 司马 上官 诸葛 东方 皇甫 尉迟 公孙 慕容 长孙 宇文 司徒 司空 夏侯 令狐 轩辕 端木 "
-    "独孤 南宫 西门 呼延 百里 钟离 万俟 闻人 澹台 公冶 太叔 申屠 赫连 拓跋 完颜 东郭 第五".split()
+    ["欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "司空", "夏侯", "令狐", "轩辕", "端木", "独孤", "南宫", "西门", "呼延", "百里", "钟离", "万俟", "闻人", "澹台", "公冶", "太叔", "申屠", "赫连", "拓跋", "完颜", "东郭", "第五"]
 )
 NAME_SEPARATOR = "·"
 _MAX_NAME_LENGTH = 30
@@ -68,14 +66,16 @@ def mask_entirely(name: str) -> str:
     return "*" * max(len(name), 2)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _initial(char: str) -> str:
     # Imported on first use, and without its phrase dictionary: names are looked up one character
     # at a time (see pinyin_initials), so the phrases (2.5 MB of JSON, ~0.1 s to load) never apply.
     os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
     from pypinyin import Style, lazy_pinyin
 
-    return lazy_pinyin(char, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))[0].lower()
+    # pypinyin's stubs say `errors` returns a str; it may return a list (kept characters), as here.
+    readings = lazy_pinyin(char, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))  # type: ignore[arg-type, return-value]
+    return str(readings[0]).lower()
 
 
 # Surnames read otherwise than their character's everyday reading, which is what pypinyin gives:

@@ -351,7 +351,7 @@ def pack_boxes(db: Database, village_name: str, year: int, actor: str, organizer
             piece.box_id = box.id
             session.add(piece)
         session.flush()
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         for box in _boxes(session, village.id or 0, year):
             if box.printed_at is None:
                 box.printed_at = now

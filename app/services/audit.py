@@ -7,7 +7,7 @@ import getpass
 import json
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.storage.models import AuditLog
 
@@ -51,7 +51,7 @@ def record(
 
 
 def entries(session: Session, entity: str | None = None, action: str | None = None) -> list[AuditLog]:
-    query = select(AuditLog).order_by(AuditLog.id)
+    query = select(AuditLog).order_by(col(AuditLog.id))
     if entity:
         query = query.where(AuditLog.entity == entity)
     if action:

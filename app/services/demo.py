@@ -7,7 +7,7 @@ import datetime as dt
 import random
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.core import names
 from app.core.periods import add_months
@@ -16,7 +16,7 @@ from app.services import audit
 from app.services.errors import Conflict
 from app.services.setup import ensure_township, seed_subsidy_types
 from app.storage.engine import Database
-from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, utcnow
+from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, table_of, utcnow
 
 DEMO_TOWNSHIP = "青山镇"
 DEMO_VILLAGES = (("桃源村", "140123101"), ("杏花村", "140123102"), ("石门村", "140123103"))
@@ -43,11 +43,11 @@ def seed_demo(db: Database, actor: str, today: dt.date | None = None, seed: int 
     months = demo_months(today or dt.date.today())
     rng = random.Random(seed)
     with db.transaction() as session:
-        if session.execute(select(Village.id)).first():
+        if session.execute(select(col(Village.id))).first():
             raise Conflict("数据库中已经有村的数据，演示数据只能放进新的数据库")
         township = ensure_township(session, actor, DEMO_TOWNSHIP)
         seed_subsidy_types(session, actor)
-        types = {row.name: row.id for row in session.exec(select(SubsidyType)).scalars()}
+        types = {row.name: row.id or 0 for row in session.scalars(select(SubsidyType))}
         total = 0
         people = make_people(PEOPLE_PER_VILLAGE * len(DEMO_VILLAGES), seed=seed, rare_share=0.0)
         for index, (village_name, code) in enumerate(DEMO_VILLAGES):
@@ -77,8 +77,8 @@ def _groups(session: Session, village_id: int) -> list[int]:
     return ids
 
 
-def _people(session: Session, village_id: int, group_ids: list[int], people, rng: random.Random) -> list[int]:  # noqa: ANN001
-    table = Person.__table__
+def _people(session: Session, village_id: int, group_ids: list[int], people, rng: random.Random) -> list[int]:
+    table = table_of(Person)
     session.execute(
         insert(table),
         [
@@ -100,7 +100,7 @@ def _people(session: Session, village_id: int, group_ids: list[int], people, rng
     return [by_number[n] for n in numbers]
 
 
-def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, int], months, rng) -> int:  # noqa: ANN001
+def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, int], months, rng) -> int:
     now = utcnow()
     rows = []
 
@@ -129,7 +129,7 @@ def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, i
         period = next((m for m in months if m.month == month_number), months[-1])
         for person_id in rng.sample(person_ids, int(len(person_ids) * share)):
             add(person_id, subsidy, period, rng.randrange(5000, 150000, 50), "yearly")
-    session.execute(insert(Payout.__table__), rows)
+    session.execute(insert(table_of(Payout)), rows)
     return len(rows)
 
 

@@ -80,7 +80,7 @@ class DueReport:
             by_village[line.village].append(line)
         scores = []
         for village, lines in by_village.items():
-            periodic = [l.status for l in lines if l.status is not DueStatus.AS_NEEDED]
+            periodic = [line.status for line in lines if line.status is not DueStatus.AS_NEEDED]
             scores.append(VillageScore(
                 village, len(periodic), periodic.count(DueStatus.DONE), periodic.count(DueStatus.LATE),
                 periodic.count(DueStatus.OVERDUE), periodic.count(DueStatus.PENDING) + periodic.count(DueStatus.DUE_SOON),

@@ -355,7 +355,8 @@ def _already_paid(session, table: ParsedTable, people: dict, subsidy_ids: dict) 
             source = f"第 {batch_id} 批导入" if batch_id else "手工录入"
             problems.append(
                 Problem(
-                    f"{row.name} 在 {format_month_zh(period)} 的“{row.subsidy}”已有发放记录（{source}），同一人同月同项目不能重复发放",
+                    f"{row.name} 在 {format_month_zh(period)} 的“{row.subsidy}”已有发放记录（{source}），"
+                    "同一人同月同项目不能重复发放",
                     row=row.row,
                 )
             )

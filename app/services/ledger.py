@@ -9,12 +9,12 @@ from sqlmodel import Session
 
 from app.core.ledger_record import LedgerRecord
 from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
-from app.storage.models import Payout, Person, SubsidyType, VillagerGroup
+from app.storage.models import Payout, Person, SubsidyType, VillagerGroup, table_of
 
-_payout = Payout.__table__
-_person = Person.__table__
-_subsidy = SubsidyType.__table__
-_group = VillagerGroup.__table__
+_payout = table_of(Payout)
+_person = table_of(Person)
+_subsidy = table_of(SubsidyType)
+_group = table_of(VillagerGroup)
 
 
 SORT_COLUMNS = {
@@ -78,7 +78,7 @@ def _joined(query: Select) -> Select:
     )
 
 
-def _record(row) -> LedgerRecord:  # noqa: ANN001 - a Row
+def _record(row) -> LedgerRecord:
     return LedgerRecord(*row)
 
 

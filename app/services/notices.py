@@ -25,7 +25,14 @@ from app.services.ledger import LedgerFilter, fetch_all
 from app.services.villages import find_village
 from app.storage.engine import Database
 from app.storage.models import (
-    AppSetting, Notice, NoticeObjection, NoticeRow, NoticeStep, SubsidyType, Township, Village,
+    AppSetting,
+    Notice,
+    NoticeObjection,
+    NoticeRow,
+    NoticeStep,
+    SubsidyType,
+    Township,
+    Village,
 )
 
 _HOLIDAY_KEY = "holidays.{year}"

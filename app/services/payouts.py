@@ -8,11 +8,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from app.core import idnumber, money, names
+from app.core.ledger_record import LedgerRecord
 from app.core.periods import format_month_zh
 from app.services import audit
 from app.services.bulletin import ensure_unlocked
 from app.services.errors import Conflict, NotFound, ServiceError
-from app.core.ledger_record import LedgerRecord
 from app.services.ledger import get_record
 from app.services.villages import ensure_group
 from app.storage.engine import Database

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.subsidy_types import load_seed
 from app.resources import resource_path
@@ -36,7 +36,7 @@ def seed_subsidy_types(session: Session, actor: str) -> int:
 
 
 def ensure_township(session: Session, actor: str, name: str | None = None) -> Township:
-    township = session.exec(select(Township).order_by(Township.id)).first()
+    township = session.exec(select(Township).order_by(col(Township.id))).first()
     if township is None:
         township = Township(name=name or DEFAULT_TOWNSHIP)
         session.add(township)

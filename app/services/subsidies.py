@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.core.payout_table import normalize_header
 from app.storage.engine import Database
@@ -42,5 +42,5 @@ def list_subsidies(db: Database) -> list[SubsidyInfo]:
     with db.reading() as session:
         return [
             SubsidyInfo(row.id or 0, row.name, row.category, row.rhythm, row.sensitive)
-            for row in session.exec(select(SubsidyType).order_by(SubsidyType.id))
+            for row in session.exec(select(SubsidyType).order_by(col(SubsidyType.id)))
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
@@ -49,7 +49,7 @@ def find_village(session: Session, name: str) -> Village:
     cleaned = "".join((name or "").split())
     village = session.exec(select(Village).where(Village.name == cleaned)).first()
     if village is None:
-        known = [row for row in session.exec(select(Village.name).order_by(Village.name))]
+        known = list(session.exec(select(Village.name).order_by(col(Village.name))))
         hint = "现有的村：" + "、".join(known) if known else "还没有添加任何村，请先添加村"
         raise NotFound(f"找不到村“{cleaned}”。{hint}")
     return village
@@ -58,14 +58,14 @@ def find_village(session: Session, name: str) -> Village:
 def list_villages(db: Database) -> list[VillageInfo]:
     with db.reading() as session:
         people = dict(
-            session.exec(select(Person.village_id, func.count()).group_by(Person.village_id)).all()
+            session.exec(select(Person.village_id, func.count()).group_by(col(Person.village_id))).all()
         )
         payouts = dict(
-            session.exec(select(Payout.village_id, func.count()).group_by(Payout.village_id)).all()
+            session.exec(select(Payout.village_id, func.count()).group_by(col(Payout.village_id))).all()
         )
         return [
-            VillageInfo(v.id or 0, v.name, v.code, people.get(v.id, 0), payouts.get(v.id, 0))
-            for v in session.exec(select(Village).order_by(Village.id))
+            VillageInfo(v.id or 0, v.name, v.code, people.get(v.id or 0, 0), payouts.get(v.id or 0, 0))
+            for v in session.exec(select(Village).order_by(col(Village.id)))
         ]
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 NAMING = {
@@ -18,6 +18,13 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 SQLModel.metadata.naming_convention = NAMING
+
+
+def table_of(model: type[SQLModel]) -> Table:
+    """A model's table, typed (SQLModel leaves `__table__` untyped for mypy)."""
+    table = model.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
 
 
 def utcnow() -> dt.datetime:
