@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from app.core.payout_table import column_letter
 from app.core.synthetic import SyntheticPerson, make_id_number, make_people
 from tests.payout_files import HEADER, Line, grid, lines_for, write_csv, write_xlsx
 
@@ -45,13 +46,7 @@ class SheetSpec:
     extra_cells: str = ""  # raw <row> elements appended to sheetData (a far cell)
 
 
-def _column(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
+_column = column_letter
 
 
 def _xml_text(value: str) -> str:

@@ -75,9 +75,7 @@ def test_save_pdf_and_excel(qtbot, db, seeded, tmp_path, monkeypatch):
     assert (tmp_path / "公开表.xlsx").stat().st_size > 0
 
 
-def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
-    dialog = open_preview(qtbot, db)
-
+def answer_the_posting_dialog(monkeypatch) -> None:
     class Answered(bulletin_preview.PostingDialog):
         def exec(self):
             self.by.setText("王文书")
@@ -85,6 +83,11 @@ def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
 
     monkeypatch.setattr(bulletin_preview, "PostingDialog", Answered)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+
+
+def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
+    dialog = open_preview(qtbot, db)
+    answer_the_posting_dialog(monkeypatch)
     asked = []
     # Posted today (after the default period began on 11-01): the clerk must confirm it is a late entry.
     monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda parent, title, text, accept, detail="": asked.append(title) or True)
@@ -98,14 +101,7 @@ def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
 
 def test_a_backdated_posting_refused_by_the_clerk_is_not_recorded(qtbot, db, seeded, monkeypatch):
     dialog = open_preview(qtbot, db)
-
-    class Answered(bulletin_preview.PostingDialog):
-        def exec(self):
-            self.by.setText("王文书")
-            return QDialog.DialogCode.Accepted
-
-    monkeypatch.setattr(bulletin_preview, "PostingDialog", Answered)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    answer_the_posting_dialog(monkeypatch)
     monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda *a, **k: False)
     dialog.post_button.click()
     with db.reading() as session:
