@@ -12,7 +12,7 @@ import fnmatch
 import importlib.util
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 # Python packages the app never imports but that optional imports of its libraries would pull in
 # when they happen to be installed where the build runs (openpyxl → numpy/pandas, …). The Linux build
@@ -31,6 +31,13 @@ EXCLUDED_MODULES = [
     "PIL._avif", "PIL._webp", "PIL._imagingcms", "PIL.ImageCms", "PIL._imagingtk", "PIL.ImageTk",
     # Line editing for pdb/code/cmd, which import it in a try: it only drags in libreadline and libtinfo.
     "readline",
+    # An offline program opens no network connection: no TLS (ssl, and _ssl with OpenSSL's libssl and
+    # libcrypto, 6 MB on Windows) and no OpenSSL hashes (_hashlib): hashlib then uses CPython's own
+    # SHA-256 and the rest, which the app's hashes need. The standard library imports them only in a try.
+    "ssl", "_ssl", "_hashlib",
+    # python-stdnum: the app checks ID numbers itself since issue 12 (app/core/idnumber.py); its
+    # stdnum.util would import ssl unguarded (for its online lookups).
+    "stdnum",
     # Databases the app never opens. SQLite is the app's; PostgreSQL's dialect stays because
     # alembic.ddl.postgresql imports it at import time (alembic imports the others' only for type checking).
     "sqlalchemy.dialects.mssql", "sqlalchemy.dialects.mysql", "sqlalchemy.dialects.oracle",
@@ -75,8 +82,9 @@ KEPT_PLUGIN_DIRS = {
 }
 # Plugins of kept folders that a desktop office app never loads: embedded-device platforms (EGLFS,
 # framebuffer, VNC, Vulkan display) and the GTK theme (it alone pulls cairo, pixman and GTK's stack).
+# qdirect2d: Windows' experimental Direct2D platform, never chosen unless asked for (qwindows is).
 DROPPED_PLUGIN_PATTERNS = (
-    "*qeglfs*", "*qlinuxfb*", "*qvnc*", "*qvkkhrdisplay*", "*qminimalegl*", "*qgtk3*",
+    "*qeglfs*", "*qlinuxfb*", "*qvnc*", "*qvkkhrdisplay*", "*qminimalegl*", "*qgtk3*", "*qdirect2d*",
 )
 # PNG and BMP are built into QtGui; .ico for window icons, SVG for icons drawn as vectors.
 KEPT_IMAGE_FORMATS = ("*qico*", "*qsvg*")
@@ -93,10 +101,21 @@ DROPPED_DATA_FILES = ("pypinyin/phrases_dict.json",)
 
 # Qt libraries that only the dropped plugins or QML would load; opengl32sw.dll is Mesa's software
 # OpenGL (20 MB) for Qt Quick / QOpenGLWidget, which a widgets app never loads.
+# OpenSSL's libraries go with _ssl and _hashlib (EXCLUDED_MODULES); named here too, so that no other
+# way in brings them back (on Linux the build's check_system_needs would then report the gap).
 DROPPED_LIBRARY_PATTERNS = (
     "opengl32sw.dll", "*qt6qml*", "*qt6quick*", "*qt6pdf*", "*qt6network*", "*qt6virtualkeyboard*",
     "*qt6opengl*", "*qt6sql*", "*qt6designer*", "*qt6labs*", "*qt6eglfs*",
+    "libssl*", "libcrypto*",
 )
+
+# The Visual C++ runtime: CPython, PySide6 and shiboken6 each bring their own copy (three of
+# VCRUNTIME140.dll, three of MSVCP140.dll, of 14.38 to 14.44). A process loads one DLL of a name, the
+# first one found, so the others are dead weight and the one that wins is luck: keep the newest of each
+# name, at the top of _internal/ (where Python's own, loaded first, was). The runtime is backward
+# compatible; code built with a newer compiler needs a runtime at least as new (MSVCP140 < 14.40 breaks
+# code built with 14.40+ in std::mutex).
+MSVC_RUNTIME_PATTERNS = ("msvcp140*.dll", "vcruntime140*.dll", "concrt140.dll", "vccorlib140.dll")
 
 
 def _norm(dest: str) -> str:
@@ -131,6 +150,39 @@ def keep_entry(dest: str) -> bool:
 def trim(toc: Iterable[tuple]) -> list[tuple]:
     """A PyInstaller TOC (dest, source, kind) without what keep_entry drops."""
     return [entry for entry in toc if keep_entry(entry[0])]
+
+
+def _msvc_runtime(dest: str) -> bool:
+    name = _norm(dest).rsplit("/", 1)[-1].lower()
+    return any(fnmatch.fnmatch(name, pattern) for pattern in MSVC_RUNTIME_PATTERNS)
+
+
+def one_msvc_runtime(toc: Iterable[tuple], version_of: Callable[[str], tuple[int, ...]]) -> list[tuple]:
+    """A PyInstaller TOC with one copy of each Visual C++ runtime DLL: the newest (version_of(source)),
+    at the top of the bundle; every other file as it was."""
+    entries = list(toc)
+    newest: dict[str, tuple] = {}
+    for entry in entries:
+        if _msvc_runtime(entry[0]):
+            name = _norm(entry[0]).rsplit("/", 1)[-1]
+            kept = newest.get(name.lower())
+            if kept is None or version_of(entry[1]) > version_of(kept[1]):
+                newest[name.lower()] = (name, entry[1], entry[2])
+    kept_runtimes = list(newest.values())
+    return [entry for entry in entries if not _msvc_runtime(entry[0])] + kept_runtimes
+
+
+def pe_file_version(path: str) -> tuple[int, ...]:
+    """A Windows DLL's file version (14.44.35211.0 → (14, 44, 35211, 0)) from its VS_FIXEDFILEINFO,
+    found by its signature; (0,) when it has none. Plain bytes: runs on Linux as well as under wine."""
+    import struct
+
+    data = Path(path).read_bytes()
+    at = data.find(struct.pack("<I", 0xFEEF04BD))
+    if at < 0 or at + 16 > len(data):
+        return (0,)
+    most, least = struct.unpack_from("<II", data, at + 8)
+    return (most >> 16, most & 0xFFFF, least >> 16, least & 0xFFFF)
 
 
 # Linux: libraries of the desktop itself, which the bundle takes from the system as it already takes

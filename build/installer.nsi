@@ -2,9 +2,13 @@
 ;   makensis -INPUTCHARSET UTF8 -DVERSION=0.1.0 -DVERSION_NUMERIC=0.1.0.0 -DSOURCE_DIR=dist/windows/cunwu
 ;            -DOUT_FILE=dist/windows/Cunwu-Setup-0.1.0.exe -DICON=build/icon.ico build/installer.nsi
 ;
-; - Chinese UI; for all users of the PC (village office PCs are shared), into C:\Program Files\Cunwu:
-;   a fixed ASCII path (no folder page), so that no library ever meets a non-ASCII install path.
-; - Start-menu and desktop shortcuts to cunwu-gui.exe.
+; - Chinese UI. For all users of the PC (village office PCs are shared; needs an administrator), into
+;   C:\Program Files\Cunwu, or for the signed-in user only, without administrator rights, into
+;   %LOCALAPPDATA%\Programs\Cunwu (NSIS's MultiUser: a page to choose, or /AllUsers, /CurrentUser with
+;   /S). An administrator gets all users by default, anyone else the per-user install; an upgrade
+;   stays where the previous version is. No folder page: a fixed path per mode.
+; - Windows 10 version 1809 (build 17763) or later, as Qt 6 needs: checked before anything else.
+; - Start-menu and desktop shortcuts to cunwu-gui.exe (all users' or the user's own).
 ; - Upgrading: run the new installer over the old one. The old program files are removed first, so
 ;   no library of an older version is left beside the new ones.
 ; - The user's data (the database and its backups in %LOCALAPPDATA%\Cunwu) never lives in the install
@@ -16,9 +20,26 @@ Unicode true
 Target amd64-unicode
 ManifestDPIAware true
 SetCompressor /SOLID lzma
-RequestExecutionLevel admin
+
+!define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Cunwu"
+
+; "Highest": an administrator is asked to elevate (and may install for everybody); a clerk without
+; administrator rights is not asked at all and installs for themself. (The manifest's
+; requestedExecutionLevel also stops Windows from guessing from the name "Setup" that it needs one.)
+!define MULTIUSER_EXECUTIONLEVEL Highest
+!define MULTIUSER_MUI
+!define MULTIUSER_INSTALLMODE_COMMANDLINE
+!define MULTIUSER_USE_PROGRAMFILES64
+!define MULTIUSER_INSTALLMODE_INSTDIR "Cunwu"
+; The mode of the installed version, by where its uninstall entry is (HKLM or HKCU).
+!define MULTIUSER_INSTALLMODE_DEFAULT_REGISTRY_KEY "${UNINSTALL_KEY}"
+!define MULTIUSER_INSTALLMODE_DEFAULT_REGISTRY_VALUENAME "InstallLocation"
+!define MULTIUSER_INIT_TEXT_ADMINREQUIRED "安装村务公开助手需要管理员权限。"
+!define MULTIUSER_INIT_TEXT_POWERREQUIRED "安装村务公开助手需要管理员权限。"
+!define MULTIUSER_INIT_TEXT_ALLUSERSNOTPOSSIBLE "为这台电脑的所有用户安装需要管理员权限。$\r$\n请用管理员身份运行安装程序，或者只为自己安装。"
 
 !include "MUI2.nsh"
+!include "MultiUser.nsh"
 !include "LogicLib.nsh"
 !include "WinVer.nsh"
 !include "FileFunc.nsh"
@@ -36,12 +57,10 @@ RequestExecutionLevel admin
 
 !define APP_NAME "村务公开助手"
 !define PUBLISHER "村务公开助手项目组"
-!define UNINSTALL_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Cunwu"
 !define SHORTCUT "${APP_NAME}.lnk"
 
 Name "${APP_NAME} ${VERSION}"
 OutFile "${OUT_FILE}"
-InstallDir "$PROGRAMFILES64\Cunwu"
 BrandingText "${APP_NAME} ${VERSION}"
 ShowInstDetails hide
 ShowUninstDetails hide
@@ -49,7 +68,7 @@ ShowUninstDetails hide
 !define MUI_ICON "${ICON}"
 !define MUI_UNICON "${ICON}"
 !define MUI_ABORTWARNING
-!define MUI_WELCOMEPAGE_TEXT "将在这台电脑上为所有用户安装（或升级）${APP_NAME} ${VERSION}。$\r$\n$\r$\n已有的数据（数据库和备份）保存在每位用户自己的文件夹中，安装、升级和卸载都不会改动它们。$\r$\n$\r$\n安装前请先关闭正在运行的${APP_NAME}。"
+!define MUI_WELCOMEPAGE_TEXT "将在这台电脑上安装（或升级）${APP_NAME} ${VERSION}：为所有用户安装需要管理员权限，只为自己安装则不需要。$\r$\n$\r$\n已有的数据（数据库和备份）保存在每位用户自己的文件夹中，安装、升级和卸载都不会改动它们。$\r$\n$\r$\n安装前请先关闭正在运行的${APP_NAME}。"
 ; Started through Explorer, so the program runs as the signed-in user, not as the administrator who
 ; approved the installation (else its data would go to the administrator's folder).
 !define MUI_FINISHPAGE_RUN
@@ -57,6 +76,7 @@ ShowUninstDetails hide
 !define MUI_FINISHPAGE_RUN_FUNCTION LaunchAsUser
 
 !insertmacro MUI_PAGE_WELCOME
+!insertmacro MULTIUSER_PAGE_INSTALLMODE
 !insertmacro MUI_PAGE_INSTFILES
 !insertmacro MUI_PAGE_FINISH
 !insertmacro MUI_UNPAGE_CONFIRM
@@ -93,12 +113,14 @@ VIAddVersionKey /LANG=${LANG_SIMPCHINESE} "LegalCopyright" "© ${PUBLISHER}"
 !macroend
 
 Function .onInit
+  ; Qt 6 needs Windows 10 1809 (build 17763); "10" alone would let 1507-1803 through.
   ${IfNot} ${AtLeastWin10}
-    MessageBox MB_OK|MB_ICONSTOP "${APP_NAME}需要 Windows 10 或 Windows 11。" /SD IDOK
+  ${OrIfNot} ${AtLeastBuild} 17763
+    MessageBox MB_OK|MB_ICONSTOP "${APP_NAME}需要 Windows 10（1809 版或更新）或 Windows 11。" /SD IDOK
     Abort
   ${EndIf}
-  SetRegView 64
-  SetShellVarContext all
+  SetRegView 64  ; before MultiUser reads HKLM: the 64-bit view, where a 64-bit installer writes
+  !insertmacro MULTIUSER_INIT
 FunctionEnd
 
 Function LaunchAsUser
@@ -123,22 +145,35 @@ Section "Install"
   CreateShortcut "$SMPROGRAMS\${SHORTCUT}" "$INSTDIR\cunwu-gui.exe" "" "$INSTDIR\cunwu-gui.exe" 0
   CreateShortcut "$DESKTOP\${SHORTCUT}" "$INSTDIR\cunwu-gui.exe" "" "$INSTDIR\cunwu-gui.exe" 0
 
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayName" "${APP_NAME}"
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "Publisher" "${PUBLISHER}"
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "DisplayIcon" "$INSTDIR\cunwu-gui.exe"
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "InstallLocation" "$INSTDIR"
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
-  WriteRegStr HKLM "${UNINSTALL_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
-  WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoModify" 1
-  WriteRegDWORD HKLM "${UNINSTALL_KEY}" "NoRepair" 1
+  ; SHCTX: HKLM for all users, HKCU for a per-user install (Windows lists both under "Apps").
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "DisplayName" "${APP_NAME}"
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "DisplayVersion" "${VERSION}"
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "Publisher" "${PUBLISHER}"
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "DisplayIcon" "$INSTDIR\cunwu-gui.exe"
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "InstallLocation" "$INSTDIR"
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "UninstallString" '"$INSTDIR\uninstall.exe"'
+  WriteRegStr SHCTX "${UNINSTALL_KEY}" "QuietUninstallString" '"$INSTDIR\uninstall.exe" /S'
+  WriteRegDWORD SHCTX "${UNINSTALL_KEY}" "NoModify" 1
+  WriteRegDWORD SHCTX "${UNINSTALL_KEY}" "NoRepair" 1
   ${GetSize} "$INSTDIR" "/S=0K" $0 $1 $2
-  WriteRegDWORD HKLM "${UNINSTALL_KEY}" "EstimatedSize" $0
+  WriteRegDWORD SHCTX "${UNINSTALL_KEY}" "EstimatedSize" $0
 SectionEnd
 
 Function un.onInit
   SetRegView 64
-  SetShellVarContext all
+  !insertmacro MULTIUSER_UNINIT
+  ; The uninstaller removes the copy it belongs to, whatever MultiUser guessed from the privileges:
+  ; the per-user one when it sits where the user's entry says, else the one for all users.
+  ReadRegStr $0 HKCU "${UNINSTALL_KEY}" "InstallLocation"
+  ${If} $0 == $INSTDIR
+    Call un.MultiUser.InstallMode.CurrentUser
+  ${ElseIf} $MultiUser.Privileges != "Admin"
+  ${AndIf} $MultiUser.Privileges != "Power"
+    MessageBox MB_OK|MB_ICONSTOP "${APP_NAME}是为这台电脑的所有用户安装的，卸载它需要管理员权限。" /SD IDOK
+    Quit
+  ${Else}
+    Call un.MultiUser.InstallMode.AllUsers
+  ${EndIf}
 FunctionEnd
 
 Section "Uninstall"
@@ -152,6 +187,6 @@ Section "Uninstall"
   RMDir "$INSTDIR"  ; only if empty: anything else someone put there stays
   Delete "$SMPROGRAMS\${SHORTCUT}"
   Delete "$DESKTOP\${SHORTCUT}"
-  DeleteRegKey HKLM "${UNINSTALL_KEY}"
+  DeleteRegKey SHCTX "${UNINSTALL_KEY}"
   MessageBox MB_OK|MB_ICONINFORMATION "${APP_NAME}已卸载。$\r$\n您的数据（数据库和备份）仍保存在各用户的 %LOCALAPPDATA%\Cunwu 文件夹中，重新安装后可以继续使用。" /SD IDOK
 SectionEnd

@@ -3,6 +3,7 @@ modules and translations out, qtbase_zh_CN in; the platform plugins never droppe
 
 from __future__ import annotations
 
+import ast
 import sys
 from pathlib import Path
 
@@ -48,9 +49,89 @@ def test_what_the_app_needs_stays(dest):
     "stdnum/oui.dat",
     "stdnum/at/postleitzahl.dat",
     "pypinyin/phrases_dict.json",
+    # Issue 13: nothing of OpenSSL in an offline program, and not Windows' Direct2D platform.
+    "PySide6\\plugins\\platforms\\qdirect2d.dll",
+    "libssl-3.dll",
+    "libcrypto-3.dll",
+    "libssl.so.3",
+    "libcrypto.so.3",
 ])
 def test_what_a_widgets_app_never_loads_goes(dest):
     assert not bundle_rules.keep_entry(dest)
+
+
+def test_one_copy_of_each_msvc_runtime_the_newest_at_the_top():
+    versions = {"py/vcruntime140.dll": (14, 38), "pyside/VCRUNTIME140.dll": (14, 44), "shiboken/VCRUNTIME140.dll": (14, 44),
+                "py/MSVCP140.dll": (14, 40), "pyside/MSVCP140.dll": (14, 44), "pyside/MSVCP140_1.dll": (14, 44)}
+    toc = [
+        ("VCRUNTIME140.dll", "py/vcruntime140.dll", "BINARY"),
+        ("MSVCP140.dll", "py/MSVCP140.dll", "BINARY"),
+        ("PySide6\\VCRUNTIME140.dll", "pyside/VCRUNTIME140.dll", "BINARY"),
+        ("PySide6\\MSVCP140.dll", "pyside/MSVCP140.dll", "BINARY"),
+        ("PySide6\\MSVCP140_1.dll", "pyside/MSVCP140_1.dll", "BINARY"),
+        ("shiboken6\\VCRUNTIME140.dll", "shiboken/VCRUNTIME140.dll", "BINARY"),
+        ("PySide6\\Qt6Core.dll", "pyside/Qt6Core.dll", "BINARY"),
+        ("python311.dll", "py/python311.dll", "BINARY"),
+    ]
+    kept = bundle_rules.one_msvc_runtime(toc, versions.__getitem__)
+    assert sorted(kept) == sorted([
+        ("PySide6\\Qt6Core.dll", "pyside/Qt6Core.dll", "BINARY"),
+        ("python311.dll", "py/python311.dll", "BINARY"),
+        ("VCRUNTIME140.dll", "pyside/VCRUNTIME140.dll", "BINARY"),
+        ("MSVCP140.dll", "pyside/MSVCP140.dll", "BINARY"),
+        ("MSVCP140_1.dll", "pyside/MSVCP140_1.dll", "BINARY"),
+    ])
+
+
+def test_a_dlls_version_is_read_from_its_version_resource(tmp_path):
+    import struct
+
+    fixed = struct.pack("<IIII", 0xFEEF04BD, 0x10000, (14 << 16) | 44, (35211 << 16) | 0)
+    dll = tmp_path / "MSVCP140.dll"
+    dll.write_bytes(b"MZ" + b"\0" * 300 + fixed + b"\0" * 40)
+    assert bundle_rules.pe_file_version(str(dll)) == (14, 44, 35211, 0)
+    dll.write_bytes(b"MZ" + b"\0" * 300)
+    assert bundle_rules.pe_file_version(str(dll)) == (0,)
+
+
+def test_the_standard_library_imports_openssl_only_where_it_may_be_missing():
+    """_ssl and _hashlib are left out: any standard module the app might reach that imported them (or
+    ssl) outside a try would fail in the frozen program."""
+    import sysconfig
+
+    from tests.test_bundle_trim import _eager_imports, _module_name, _targets
+
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    found = []
+    for path in stdlib.rglob("*.py"):
+        parts = path.relative_to(stdlib).parts
+        if parts[0] in ("test", "site-packages", "idlelib", "tkinter", "lib2to3", "ensurepip", "turtledemo"):
+            continue
+        module, is_package = _module_name(path, stdlib)
+        if module == "ssl":
+            continue  # excluded itself
+        try:
+            tree = ast.parse(path.read_bytes())
+        except SyntaxError:  # the few deliberately broken files of the test data
+            continue
+        found += [f"{module} imports {target}" for node in _eager_imports(tree.body)
+                  for target in _targets(node, module, is_package) if target in ("ssl", "_ssl", "_hashlib")]
+    assert found == []
+
+
+def test_the_apps_hashes_work_without_openssl():
+    """What the app hashes with (SHA-256 of imported files and evidence, secrets' random names) comes from
+    CPython's own modules when _hashlib is missing, as in the bundle."""
+    import subprocess
+
+    probe = ("import sys; sys.modules['_hashlib'] = None; sys.modules['_ssl'] = None\n"
+             "import hashlib, hmac, secrets\n"
+             "assert hashlib.sha256(b'abc').hexdigest().startswith('ba7816bf')\n"
+             "assert len(secrets.token_hex(8)) == 16 and hmac.compare_digest(b'a', b'a')\n"
+             "from app.inputs import tabular\n"
+             "print('ok')")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert (done.returncode, done.stdout.strip()) == (0, "ok"), done.stderr
 
 
 def test_migration_imports_are_found_for_the_frozen_bundle():

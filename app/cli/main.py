@@ -87,6 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_import.add_argument("--subsidy", metavar="NAME", help="文件中没有补贴项目列时必须指定")
     p_import.add_argument("--dry-run", action="store_true", help="只检查，不写入")
     p_import.add_argument("--force", action="store_true", help="同样内容的文件导入过也再导入一次")
+    p_import.add_argument("--sheet", action="append", default=[], metavar="NAME",
+                          help="文件中有多个发放明细工作表时，要导入的工作表（可重复；“*”表示全部）")
     p_import.set_defaults(handler=cmd_payouts_import)
 
     p_list = payouts.add_parser("list", help="列出发放记录（按发布范围遮掩个人信息）")
@@ -118,7 +120,7 @@ def build_parser() -> argparse.ArgumentParser:
     which.add_argument("--village", metavar="NAME")
     which.add_argument("--all", action="store_true", help="全乡镇所有有发放记录的村，另加一张乡镇汇总表")
     bulletin.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
-    bulletin.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|DIR")
+    bulletin.add_argument("--out", required=True, type=Path, metavar="FILE.pdf|FILE.xlsx|DIR")
     bulletin.add_argument("--channel", choices=[c.value for c in Channel], default=Channel.WALL.value)
     bulletin.add_argument("--size", choices=("A4", "A3"), default="A4")
     bulletin.add_argument("--from", dest="posting_start", type=_date, metavar="YYYY-MM-DD", help="公开开始日期")
@@ -132,6 +134,9 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--by", required=True, metavar="NAME", help="张贴人")
     publish.add_argument("--date", type=_date, metavar="YYYY-MM-DD", help="张贴日期（默认今天）")
     publish.add_argument("--photo", type=Path, metavar="FILE", help="公开栏照片")
+    publish.add_argument("--from", dest="posting_start", type=_date, metavar="YYYY-MM-DD", help="公开开始日期")
+    publish.add_argument("--to", dest="posting_end", type=_date, metavar="YYYY-MM-DD", help="公开结束日期")
+    publish.add_argument("--backdate", action="store_true", help="补登：公开开始日期早于张贴日期时确认登记")
     publish.set_defaults(handler=cmd_publish)
 
     from app.cli import archive_commands
@@ -140,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import notice_commands
 
     notice_commands.register(commands)
+    from app.cli import backup_commands
+
+    backup_commands.register(commands)
     return parser
 
 
@@ -147,6 +155,8 @@ def _open(args: argparse.Namespace):
     from app.storage.engine import open_database
 
     database = open_database(args.db)
+    if database.read_only_reason:
+        print(f"注意：数据库以只读方式打开（{database.read_only_reason}），只能查看和打印，不能修改", file=sys.stderr)
     for warning in database.warnings:
         print(f"警告：{warning}", file=sys.stderr)
     if database.backup_path:
@@ -237,6 +247,7 @@ def cmd_payouts_import(args: argparse.Namespace) -> int:
         subsidy=args.subsidy,
         dry_run=args.dry_run,
         force=args.force,
+        sheets=tuple(args.sheet),
     )
     with _open(args) as database:
         result = import_payouts(database, request, _actor(), progress=_terminal_progress())
@@ -296,7 +307,17 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
 
     with _open(args) as database:
         if not args.all:
+            suffix = args.out.suffix.lower()
+            if suffix not in (".pdf", ".xlsx"):
+                print(f"错误：输出文件“{args.out.name}”应以 .pdf（打印用）或 .xlsx（Excel）结尾", file=sys.stderr)
+                return EXIT_REFUSED
             sheet = sheet_for(database, args.village, args.month, args.channel, args.posting_start, args.posting_end)
+            if suffix == ".xlsx":
+                from app.outputs.bulletin_xlsx import write_bulletin_xlsx
+
+                write_bulletin_xlsx(sheet, args.out)
+                print(f"已生成公开表（Excel）：{args.out}（{sheet.total_count} 人次，合计 {sheet.total_text} 元）")
+                return EXIT_OK
             pages = render_bulletin(sheet, args.out, args.size)
             print(f"已生成公开表：{args.out}（{pages} 页，{sheet.total_count} 人次，合计 {sheet.total_text} 元）")
             return EXIT_OK
@@ -315,8 +336,12 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
         print(f"[{done}/{total}] {title}", file=sys.stderr, flush=True)
 
     results = render_all(jobs, args.size, progress=show)
-    print(f"已生成 {len(results)} 份 PDF（{len(sheets)} 个村 + 乡镇汇总表）：{args.out}")
-    return EXIT_OK
+    printed = [r for r in results if not r.problem]
+    print(f"已生成 {len(printed)} 份 PDF（{len(printed)} / {len(results)}，含乡镇汇总表）：{args.out}")
+    failed = [r.problem for r in results if r.problem]
+    for problem in failed:
+        print(f"没有生成：{problem}", file=sys.stderr)
+    return EXIT_REFUSED if failed else EXIT_OK
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -327,7 +352,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     with _open(args) as database:
         info = publish(database, args.village, args.month, args.date or dt.date.today(), args.by, _actor(),
-                       photo=args.photo)
+                       args.posting_start, args.posting_end, photo=args.photo, backdate=args.backdate)
     print(
         f"已登记：{info.village}{format_month_zh(info.period)}公开表于 {info.posted_on.isoformat()} 张贴"
         f"（{info.payout_count} 条，合计 {format_yuan(info.total_fen, thousands=True)} 元），该月发放记录已锁定"
@@ -336,28 +361,19 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _known_errors() -> tuple[type[BaseException], ...]:
-    from app.inputs.tabular import TabularFileError
-    from app.services.errors import ServiceError
-    from app.storage.engine import DatabaseCorrupt, DatabaseOpenError
-    from app.storage.instance_lock import DatabaseInUse
-    from app.core.money import MoneyError
-    from app.outputs.fonts import MissingGlyph
-    from app.storage.migrations import DatabaseFromNewerVersion
+    from app.services.errors import known_errors
 
-    return (ServiceError, TabularFileError, DatabaseCorrupt, DatabaseOpenError, DatabaseInUse,
-            DatabaseFromNewerVersion, MissingGlyph, MoneyError)
+    return known_errors()
 
 
 def _say_refusal(error: BaseException) -> None:
-    from app.services.errors import ServiceError
+    from app.services.errors import ServiceError, clerk_message
 
+    print(f"错误：{clerk_message(error)}", file=sys.stderr)
     if isinstance(error, ServiceError):
-        print(f"错误：{error.message}", file=sys.stderr)
         for line in error.problems:
             if line != error.message:
                 print(line, file=sys.stderr)
-    else:
-        print(f"错误：{error}", file=sys.stderr)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -384,9 +400,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("已中断，没有写入任何数据", file=sys.stderr)
             return EXIT_REFUSED
         except Exception as error:  # noqa: BLE001 - the clerk gets a sentence, never a traceback
-            from app.services.errors import describe_failure
+            _say_refusal(error)
+            from app import logs  # the traceback goes to the log (through the gate), for whoever helps
 
-            print(f"错误：{describe_failure(error)}", file=sys.stderr)
+            logged = logs.record_exception(error, f"unexpected error in `cunwu {args.command}`",
+                                           logs.folder_for(getattr(args, "db", None)))
+            if logged is not None:
+                print(f"详细情况已记录在日志文件中：{logged}", file=sys.stderr)
             return EXIT_REFUSED
 
 

@@ -6,6 +6,10 @@ opens its own Session (`db.reading()` / `db.transaction()`), so sharing the Data
 
 Tasks run in lanes, one thread per lane: ledger pages never wait behind a slow summary or an import.
 A task dropped before it starts (its query went stale) costs nothing.
+
+A failure goes to the task's `on_failure` (which resets the page and says what happened). Any failure
+but a refusal is also logged with its traceback, from the worker; one that is the program's own fault
+(app.ui.crash.is_unexpected) brings up the crash dialog with the log's path, too.
 """
 
 from __future__ import annotations
@@ -58,6 +62,10 @@ class Task(QObject):
             result, error = self._work(self), None
         except Exception as exc:  # handed to the GUI thread, which decides what the clerk sees
             result, error = None, exc
+            from app.ui import crash  # only when something failed: not before the first paint
+
+            if not crash.is_refusal(exc):
+                crash.log_only(exc, "error in a worker")  # here, in the worker, with the whole traceback
         self._finished.emit(result, error)
 
     # --- GUI thread --------------------------------------------------------------------------
@@ -76,8 +84,13 @@ class Task(QObject):
         if not self._dropped:
             if error is None and self._on_success is not None:
                 self._on_success(result)
-            elif isinstance(error, BaseException) and self._on_failure is not None:
-                self._on_failure(error)
+            elif isinstance(error, BaseException):
+                if self._on_failure is not None:
+                    self._on_failure(error)  # first: the page stops waiting for the result
+                from app.ui import crash
+
+                if crash.is_unexpected(error):
+                    crash.show(error)
         self._on_settled(self)
 
 

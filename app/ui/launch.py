@@ -9,8 +9,8 @@ from typing import Callable, Sequence
 from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication, QWidget
 
-from app import APP_NAME, APP_TITLE
-from app.ui import messages
+from app import APP_NAME, APP_TITLE, logs
+from app.ui import crash, messages
 from app.ui.fonts import register_bundled_fonts, use_chinese_ui_font
 
 EXIT_OK, EXIT_REFUSED = 0, 1
@@ -66,9 +66,21 @@ def run_gui(db: str | None) -> int:
 
     The window's frame is drawn before its body and before the database layer (SQLAlchemy, SQLModel,
     the migrations) is even imported: on an old office PC that is most of a second the clerk would
-    otherwise stare at nothing.
+    otherwise stare at nothing. The crash handlers are in place before anything else runs; the log
+    file itself is opened right after the first paint (app.logs).
     """
     app = _application()
+    handlers = crash.install(app, lambda: logs.folder_for(db))
+    try:
+        return _run_window(app, db)
+    except Exception as error:  # noqa: BLE001 - failed before or after the event loop: the dialog says so
+        crash.report_now(error, "the window failed outside its event loop")
+        return EXIT_REFUSED
+    finally:
+        handlers.uninstall()
+
+
+def _run_window(app: QApplication, db: str | None) -> int:
     from app.ui.main_window import MainWindow
 
     window = MainWindow(None)
@@ -77,6 +89,7 @@ def run_gui(db: str | None) -> int:
     def open_into_window() -> None:
         window.build_body()
         window.repaint()  # the filter bar and the empty table show while the database layer loads
+        _log_start()
         from app.services.audit import default_actor
         from app.services.setup import initialize
         from app.services.subsidies import list_subsidies
@@ -87,6 +100,15 @@ def run_gui(db: str | None) -> int:
         except _open_errors() as error:
             window.hide()  # not close(): closing the last window would queue a second quit
             messages.refuse(None, f"{APP_TITLE}：无法打开数据库", str(error))
+            app.exit(EXIT_REFUSED)
+            return
+        except Exception as error:  # noqa: BLE001 - a window without its database is no use: say why, quit
+            window.hide()
+            if crash.is_unexpected(error):
+                crash.report_now(error, "the database could not be opened")
+            else:  # the PC's trouble (a folder that cannot be written, a full disk): its own sentence
+                logs.record_exception(error, "the database could not be opened")
+                messages.refuse(None, f"{APP_TITLE}：无法打开数据库", messages.error_text(error))
             app.exit(EXIT_REFUSED)
             return
         opened.append(database)
@@ -108,6 +130,19 @@ def run_gui(db: str | None) -> int:
         window.deleteLater()
         for database in opened:
             database.close()
+
+
+def _log_start() -> None:
+    """Open the log and say which program this is: a later traceback is read against that version."""
+    import logging
+    import platform
+
+    from app import __version__
+
+    if logs.start() is not None:
+        frozen = "frozen" if getattr(sys, "frozen", False) else "source"
+        logging.getLogger("app").info("Cunwu %s (%s) started, Python %s, %s", __version__, frozen,
+                                      platform.python_version(), platform.platform())
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
