@@ -258,10 +258,7 @@ class ArchivePage(QDialog):
 
         def failed(error: BaseException) -> None:
             self._printing_done()
-            if isinstance(error, ServiceError):
-                messages.refuse(self, "没有生成", error.message, error.problems)
-            else:
-                messages.warn(self, "没有生成", f"生成时出错：{messages.error_text(error)}")
+            messages.failed(self, "没有生成", "生成时出错", error)
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
 

@@ -35,6 +35,7 @@ from app.core.periods import format_month, format_month_zh
 from app.storage.engine import Database
 from app.ui import messages, pdf_pages
 
+
 class _RenderSignals(QObject):
     done = Signal(str, int, str)  # pdf path, pages, summary
     failed = Signal(str)
@@ -57,8 +58,11 @@ class _RenderJob(QRunnable):
             summary = f"共 {sheet.total_count} 人次，合计 {sheet.total_text} 元"
             self.signals.done.emit(str(self.out), pages, summary)
         except Exception as exc:  # shown to the clerk: Chinese, through the gate
+            from app.ui import crash
             from app.ui.messages import error_text
 
+            if crash.is_unexpected(exc):
+                crash.log_only(exc, "bulletin preview failed")  # the traceback, for whoever helps
             self.signals.failed.emit(error_text(exc))
 
 

@@ -188,7 +188,7 @@ class DuePage(QDialog):
             if isinstance(error, OSError):
                 messages.warn(self, "没有导出", f"文件“{out}”无法写入：可能正在 Excel 中打开，或没有权限写这个文件夹。")
             else:
-                messages.warn(self, "没有导出", f"导出时出错：{messages.error_text(error)}")
+                messages.failed(self, "没有导出", "导出时出错", error)
 
         def done(sentence: str) -> None:
             self.export_button.setEnabled(True)

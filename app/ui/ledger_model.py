@@ -8,7 +8,6 @@ screen stay until the new first page arrives, so changing a filter does not flas
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -28,7 +27,6 @@ SCREEN_CHANNEL = Channel.WALL
 LANE = "ledger"
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 _SENSITIVE_TIP = "敏感补贴项目：姓名和身份证号按最严格的规则遮掩"
-_log = logging.getLogger(__name__)
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -188,7 +186,6 @@ class LedgerTableModel(QAbstractTableModel):
         self._pending = None
         self._exhausted = True
         self.loading_changed.emit(False)
-        _log.error("ledger page failed", exc_info=error)
         self.load_failed.emit("读取台账时出错，请重试；如果一直出错，请联系技术人员。")
 
     def _replace(self, page: list[tuple[int, DisplayRow]], exhausted: bool) -> None:

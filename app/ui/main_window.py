@@ -498,8 +498,8 @@ class MainWindow(QMainWindow):
         ):
             return
         try:
-            from app.services.payouts import reveal_id_number
             from app.core.disclosure import published
+            from app.services.payouts import reveal_id_number
 
             number = reveal_id_number(self.db, payout_id, self.actor)
         except ServiceError as exc:
@@ -607,7 +607,8 @@ class MainWindow(QMainWindow):
         if isinstance(error, OSError):
             text = f"文件“{path}”无法写入：可能正在 Excel 中打开，或没有权限写这个文件夹。"
         else:
-            text = f"导出时出错：{messages.error_text(error)}"
+            messages.failed(self, "没有导出", "导出时出错", error)
+            return
         messages.warn(self, "没有导出", text)
 
     def add_village(self) -> None:

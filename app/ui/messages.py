@@ -66,3 +66,15 @@ def error_text(error: BaseException) -> str:
     from app.services.errors import clerk_message
 
     return clerk_message(error)
+
+
+def failed(parent: QWidget | None, title: str, what: str, error: BaseException) -> None:
+    """A failed action, told once: a refusal with its reasons, the PC's trouble in one sentence; the
+    program's own bug shows nothing here, since the crash dialog (app.ui.crash) already says it."""
+    from app.services.errors import ServiceError
+    from app.ui import crash
+
+    if isinstance(error, ServiceError):
+        refuse(parent, title, error.message, error.problems)
+    elif not crash.is_unexpected(error):
+        warn(parent, title, f"{what}：{error_text(error)}")
