@@ -225,3 +225,12 @@ def test_names_within_a_group_are_in_pinyin_order(db, tmp_path):
     with db.reading() as session:
         printed = [r.name for r in fetch_all(session, LedgerFilter(period=OCT))]
     assert printed == ["安三", "白五", "陈六", "曾二", "张四", "赵一"]
+
+
+@pytest.mark.parametrize("count", [1, 5, 25, 31, 32, 33, 34, 60, 66, 67, 100, 140, 301])
+@pytest.mark.parametrize("sections", [1, 3])
+def test_the_page_estimate_for_filing_agrees_with_the_layout(count, sections):
+    """An imported table is filed with its 页数 estimated from its row count (no layout at import)."""
+    from app.outputs.sheet_type import estimated_pages
+
+    assert estimated_pages(count, sections) == len(pages_of(records(count, seed=count, subsidies=sections)))

@@ -9,11 +9,10 @@ the same bytes.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
-from reportlab.lib.pagesizes import A3, A4, landscape
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 
@@ -24,8 +23,8 @@ from app.outputs import pdf_text
 from app.outputs.atomic import write_bytes
 from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.fonts import FontChain, MissingGlyph, chain
+from app.outputs.sheet_type import A4_TYPE, PAGE_SIZES, TYPES, Typography, continued_height, row_height, title_height
 
-PAGE_SIZES = {"A4": landscape(A4), "A3": landscape(A3)}
 RIGHT_ALIGNED = {"amount", "count"}
 CENTERED = {"serial", "pay_date", "group"}
 # Never wrapped: a number, a date or a name broken over two lines is misread on the wall.
@@ -33,27 +32,6 @@ UNBROKEN = {"serial", "name", "id_number", "amount", "pay_date", "count"}
 NAME_SHARE = 0.16  # a name wider than this share of the table breaks at its "·" (阿卜杜热合曼·买买提)
 
 
-@dataclass(frozen=True)
-class Typography:
-    """Sizes for one paper size: A3 is read from a step away, so everything grows with the paper."""
-
-    body: float
-    leading: float
-    pad: float
-    title: float
-    subtitle: float
-    margin_x: float
-    margin_top: float
-    margin_bottom: float
-    signature_height: float
-
-    def scaled(self, factor: float) -> Typography:
-        return Typography(*(value * factor for value in self.__dict__.values()))
-
-
-A4_TYPE = Typography(body=9.0, leading=10.8, pad=1.5, title=17.0, subtitle=10.0, margin_x=12 * mm,
-                     margin_top=10 * mm, margin_bottom=14 * mm, signature_height=30 * mm)
-TYPES = {"A4": A4_TYPE, "A3": A4_TYPE.scaled(1.41)}  # A3 is A4 × √2
 
 
 @dataclass
@@ -169,8 +147,7 @@ def _geometry(sheet: BulletinSheet, size: str, body: FontChain | None = None) ->
     return Geometry(width, height, tuple(xs), tuple(widths[key] for key in keys), kind)
 
 
-def _row_height(line_count: int, kind: Typography = A4_TYPE) -> float:
-    return max(line_count, 1) * kind.leading + 2 * kind.pad
+_row_height = row_height
 
 
 def _span(body: FontChain, text: str, geometry: Geometry, **kw: object) -> Row:
@@ -241,12 +218,7 @@ def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> li
     return rows
 
 
-def _title_height(kind: Typography) -> float:
-    return kind.title + 8 + kind.subtitle + 10
-
-
-def _continued_height(kind: Typography) -> float:
-    return kind.subtitle + 8
+_title_height, _continued_height = title_height, continued_height
 
 
 def _fill(rows: list[Row], geometry: Geometry, breaks: set[int]) -> tuple[list[Page], list[int], float]:
@@ -310,22 +282,6 @@ def _paginate(rows: list[Row], geometry: Geometry) -> list[Page]:
         pages.append(Page([], False))
     pages[-1].signatures = True
     return pages
-
-
-def estimated_pages(data_rows: int, sections: int = 1, size: str = "A4") -> int:
-    """Pages of a sheet of `data_rows` one-line rows in `sections` sections, without measuring text:
-    for filing a table by its row count (its 页数) where laying it out would cost seconds."""
-    kind = TYPES[size]
-    width, height = PAGE_SIZES[size]
-    geometry = Geometry(width, height, (kind.margin_x,), (width - 2 * kind.margin_x,), kind)
-    line = _row_height(1, kind)
-    per_section = [data_rows // sections + (1 if i < data_rows % sections else 0) for i in range(max(sections, 1))]
-    rows: list[Row] = []
-    for count in per_section:
-        rows.append(Row("span", line, keep_with_next=True))
-        rows.extend(Row("data", line) for _ in range(count))
-    rows.append(Row("span", line, total=True))
-    return len(_paginate(rows, geometry))
 
 
 class _Painter:

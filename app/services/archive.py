@@ -31,6 +31,7 @@ from app.core.archive import (
 )
 from app.core.disclosure import scrub_free_text
 from app.core.periods import format_month_zh
+from app.outputs.sheet_type import estimated_pages
 from app.services import audit
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.villages import find_village
@@ -205,8 +206,6 @@ def file_import_batch(session: Session, village: Village, batch: ImportBatch, pe
                       actor: str) -> FiledPiece:
     """An imported payout table (发放明细表) from the county's 一卡通 system, titled as an archivist
     would ("桃源村2026年10月耕地地力保护补贴发放明细", not a file name), its 页数 the pages it prints on."""
-    from app.outputs.bulletin_pdf import estimated_pages
-
     month = format_month_zh(period) if period else ""
     subsidies = session.execute(
         select(SubsidyType.name, func.count()).join(Payout, Payout.subsidy_type_id == SubsidyType.id)
