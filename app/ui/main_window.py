@@ -234,6 +234,8 @@ class MainWindow(QMainWindow):
                                            "本村的公示：起草、审核签署、张贴、异议、近亲属备案、打印")
         self.due_action = self._action("应公开事项…", self.open_due,
                                        "本村或全乡镇各村本月、本季度应公开的事项：按时、逾期、未公开")
+        self.restore_action = self._action("恢复备份…", self.restore_backup,
+                                           "用一份备份替换现在的数据库（替换前先把现在的数据库备份一份）")
         self.quit_action = self._action("退出", self.close)
         self.ledger_actions = [
             self.add_action, self.edit_action, self.delete_action, self.reveal_action, self.import_action,
@@ -251,7 +253,8 @@ class MainWindow(QMainWindow):
         self.addToolBar(toolbar)
         menus = self.menuBar()
         for title, actions in (
-            ("文件", (self.import_action, self.bulletin_action, self.export_action, None, self.quit_action)),
+            ("文件", (self.import_action, self.bulletin_action, self.export_action, None, self.restore_action, None,
+                      self.quit_action)),
             ("台账", (self.add_action, self.edit_action, self.delete_action, None, self.reveal_action, None, self.refresh_action)),
             ("村", (self.add_village_action, None, self.archive_action, self.notices_action, self.due_action)),
         ):
@@ -610,6 +613,40 @@ class MainWindow(QMainWindow):
             messages.failed(self, "没有导出", "导出时出错", error)
             return
         messages.warn(self, "没有导出", text)
+
+    def restore_backup(self) -> None:
+        """Pick a backup, confirm, restore off the GUI thread; the service checks the backup first and
+        keeps a copy of the database as it was (so a restore can itself be undone)."""
+        from app.services import backups
+        from app.ui.table_helpers import ask_choice
+
+        def chosen(entries: list) -> None:  # noqa: ANN001 - list[backups.BackupEntry]
+            if not entries:
+                messages.inform(self, "恢复备份", "这个数据库还没有任何备份。")
+                return
+            labels = [f"{e.taken_at:%Y-%m-%d %H:%M}　{e.kind}　{e.size}" for e in entries]
+            picked = ask_choice(self, "恢复备份", "选择要恢复的备份：", "下一步", labels)
+            if picked is None or picked not in labels:
+                return
+            entry = entries[labels.index(picked)]
+            if not messages.confirm(
+                self, "恢复备份", f"用 {picked} 的备份替换现在的数据库吗？", "恢复",
+                "之后录入的数据会被替换掉；替换前，现在的数据库会先另存一份备份，需要时可以再恢复回来。",
+            ):
+                return
+            self.statusBar().showMessage("正在恢复备份……")
+            self.runner.start(lambda task: backups.restore(self.db, entry.path, self.actor),
+                              on_success=restored, on_failure=lambda error: messages.failed(
+                                  self, "没有恢复", "恢复时出错", error))
+
+        def restored(result) -> None:  # noqa: ANN001 - backups.RestoreResult
+            self.statusBar().clearMessage()
+            messages.inform(self, "恢复备份", f"已恢复备份：{result.restored_from.name}",
+                            f"恢复前的数据库已另存为：{result.safety_copy.name}")
+            self._after_change()
+
+        self.runner.start(lambda task: backups.list_backups(self.db), on_success=chosen,
+                          on_failure=lambda error: messages.failed(self, "恢复备份", "读取备份时出错", error))
 
     def add_village(self) -> None:
         from app.ui.table_helpers import ask_text
