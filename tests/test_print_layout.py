@@ -234,3 +234,18 @@ def test_the_page_estimate_for_filing_agrees_with_the_layout(count, sections):
     from app.outputs.sheet_type import estimated_pages
 
     assert estimated_pages(count, sections) == len(pages_of(records(count, seed=count, subsidies=sections)))
+
+
+def test_a_pdf_carries_a_real_creation_date(tmp_path):
+    """Issue 15: not ReportLab's invariant 2000-01-01; a posted sheet keeps its posting day."""
+    from app.outputs.bulletin_pdf import render_bulletin
+
+    sheet = build_sheet(records(3), policy_for(Channel.WALL), META)
+    render_bulletin(sheet, tmp_path / "today.pdf")
+    assert PdfReader(tmp_path / "today.pdf").metadata.creation_date.date() == dt.date.today()
+    posted = build_sheet(records(3), policy_for(Channel.WALL),
+                         SheetMeta(**{**META.__dict__, "made_on": dt.date(2026, 11, 2)}))
+    render_bulletin(posted, tmp_path / "a.pdf")
+    render_bulletin(posted, tmp_path / "b.pdf")
+    assert PdfReader(tmp_path / "a.pdf").metadata.creation_date.date() == dt.date(2026, 11, 2)
+    assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()

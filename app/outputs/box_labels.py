@@ -63,6 +63,9 @@ def render_labels(labels: Sequence[BoxLabel], out: Path) -> int:
     body, title = chain("body"), chain("title")
     canvas = Canvas(buffer, pagesize=A4, invariant=1, pageCompression=1, initialFontName=body.primary)
     canvas.setTitle("档案盒封面、盒脊和备考表")
+    from app.outputs.pdf_dates import stamp
+
+    stamp(canvas, labels[0].printed_on if labels else None)
     canvas.setAuthor("村务公开助手")
     pages = 0
     for label in labels:

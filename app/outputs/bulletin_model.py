@@ -44,6 +44,7 @@ class SheetMeta:
     supervision_phone: str = ""
     heading: str = ""  # overrides the usual title (township summary)
     scope: str = ""  # overrides 发布范围 (the township summary hangs at the township and goes online)
+    made_on: dt.date | None = None  # the PDF's creation date: the posting day of a posted sheet, else today
 
     @property
     def scope_text(self) -> str:

@@ -23,6 +23,7 @@ from app.outputs import pdf_text
 from app.outputs.atomic import write_bytes
 from app.outputs.bulletin_model import BulletinSheet
 from app.outputs.fonts import FontChain, MissingGlyph, chain
+from app.outputs.pdf_dates import stamp
 from app.outputs.sheet_type import A4_TYPE, PAGE_SIZES, TYPES, Typography, continued_height, row_height, title_height
 
 RIGHT_ALIGNED = {"amount", "count"}
@@ -415,6 +416,7 @@ def _render(sheet: BulletinSheet, out: Path, size: str, on_page: Callable[[int, 
         initialFontName=chain("body").primary,  # else every page preamble names a non-embedded Helvetica
     )
     canvas.setTitle(for_output(sheet.meta.title))
+    stamp(canvas, sheet.meta.made_on)
     canvas.setAuthor("村务公开助手")
     painter = _Painter(canvas, sheet, geometry)
     for number, page in enumerate(pages, start=1):

@@ -7,6 +7,7 @@ the column header repeated on every page, rows never split, 第 x 页 / 共 y �
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import math
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from app.core.disclosure import for_output, published
 from app.outputs import pdf_text
 from app.outputs.atomic import write_bytes
 from app.outputs.fonts import FontChain, MissingGlyph, chain
+from app.outputs.pdf_dates import stamp
 
 PAGE_SIZES = {
     ("A4", "portrait"): portrait(A4), ("A4", "landscape"): landscape(A4),
@@ -58,6 +60,7 @@ class TableDocument:
     title_size: float = 16.0
     published: tuple[str, ...] = ()  # numbers from the settings printed on purpose (disclosure.published)
     watermark: str = ""  # across every page, e.g. a draft that must not be posted
+    made_on: dt.date | None = None  # the PDF's creation date (pdf_dates), today when not given
 
 
 @dataclass
@@ -183,6 +186,7 @@ def render_tables(docs: list[TableDocument], out: Path) -> int:
         canvas = Canvas(buffer, pagesize=(first.width, first.height), invariant=1, pageCompression=1,
                         initialFontName=first.body.primary)
         canvas.setTitle(for_output(docs[0].title))
+        stamp(canvas, docs[0].made_on)
         canvas.setAuthor("村务公开助手")
         for layout, pages in zip(layouts, paginated):
             canvas.setPageSize((layout.width, layout.height))

@@ -125,6 +125,7 @@ def sheet_for(
         posting_end=posting_end or default_end,
         channel=Channel(channel),
         supervision_phone=village.supervision_phone,
+        made_on=publication.posted_on if publication else None,
     )
     if meta.posting_end < meta.posting_start:
         raise ServiceError("公开时间的结束日期早于开始日期")
