@@ -95,12 +95,21 @@ def published(*numbers: str) -> Iterator[None]:
         _PUBLISHED.reset(token)
 
 
+# Strings already found clean: a sheet repeats its dates, groups, standards and amounts on every row,
+# and every line is seen twice (wrapped, then drawn). Only clean results are kept: they do not depend
+# on which numbers the document publishes.
+_CLEAN: dict[str, None] = {}
+_CLEAN_LIMIT = 100_000
+
+
 def for_output(text: str) -> str:
     """The sink rule: the last step of every string on its way to a person."""
-    if not text:
+    if len(text) < identifiers.SHORTEST_SECRET or text in _CLEAN:
         return text
     spans = identifiers.find(text)
     if not spans:
+        if len(_CLEAN) < _CLEAN_LIMIT:
+            _CLEAN[text] = None
         return text
     exempt = _PUBLISHED.get()
     parts = []
