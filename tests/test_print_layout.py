@@ -249,3 +249,49 @@ def test_a_pdf_carries_a_real_creation_date(tmp_path):
     render_bulletin(posted, tmp_path / "b.pdf")
     assert PdfReader(tmp_path / "a.pdf").metadata.creation_date.date() == dt.date(2026, 11, 2)
     assert (tmp_path / "a.pdf").read_bytes() == (tmp_path / "b.pdf").read_bytes()
+
+
+def _area_file(tmp_path, people, area: object = "12.35"):
+    from tests.payout_files import write_xlsx
+
+    header = ["序号", "姓名", "身份证号", "组别", "补贴项目", "补贴面积（亩）", "补贴标准（元/亩）", "发放金额", "发放日期"]
+    rows = [header] + [
+        [i, p.name, p.id_number, "1组", "耕地地力保护补贴", area if i == 1 else "3.50", "126.50",
+         "1562.28" if i == 1 else "442.75", "2026-10-15"]
+        for i, p in enumerate(people, start=1)
+    ]
+    return write_xlsx(tmp_path / "耕地地力.xlsx", rows)
+
+
+def test_a_sheet_paid_by_area_prints_the_area_and_the_rate(db, people, tmp_path):
+    """Issue 15: 耕地地力 showed "按面积" with no area or rate per 亩 although the county file had them."""
+    from app.outputs.bulletin_pdf import render_bulletin
+    from app.services.bulletin import sheet_for
+    from app.services.importing import ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+
+    import_payouts(db, ImportRequest(path=_area_file(tmp_path, people[:3]), village=VILLAGE), ACTOR)
+    sheet = sheet_for(db, VILLAGE, OCT)
+    assert [label for key, label, _ in sheet.columns if key in ("area", "rate")] == ["补贴面积（亩）", "补贴标准（元/亩）"]
+    render_bulletin(sheet, tmp_path / "s.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "s.pdf").pages)
+    assert "补贴面积（亩）" in text and "12.35" in text and "3.50" in text and "126.50" in text
+
+
+def test_a_sheet_without_areas_has_no_area_columns(db, people, tmp_path):
+    from app.services.bulletin import sheet_for
+    from app.services.importing import ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:3]))), village=VILLAGE), ACTOR)
+    assert not {"area", "rate"} & {key for key, _, _ in sheet_for(db, VILLAGE, OCT).columns}
+
+
+def test_a_bad_area_is_refused_with_its_row_and_column(db, people, tmp_path):
+    from app.services.importing import ImportRefused, ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+
+    with pytest.raises(ImportRefused) as refused:
+        import_payouts(db, ImportRequest(path=_area_file(tmp_path, people[:2], area="十二亩"), village=VILLAGE), ACTOR)
+    assert any("第 2 行" in line and "F 列" in line and "面积" in line for line in refused.value.problems), refused.value.problems

@@ -23,3 +23,5 @@ class LedgerRecord:
     standard: str
     note: str
     batch_id: int | None
+    area_e4: int | None = None  # 1/10,000 亩, for subsidies paid by area
+    rate_fen: int | None = None  # 分 per 亩

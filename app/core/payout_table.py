@@ -21,6 +21,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from app.core import idnumber, money, names
@@ -44,6 +45,8 @@ class Col(str, enum.Enum):
     ACCOUNT = "account"
     PHONE = "phone"
     NOTE = "note"
+    AREA = "area"  # 补贴面积（亩）, on subsidies paid by area
+    RATE = "rate"  # 补贴标准（元/亩）
 
     @property
     def label(self) -> str:
@@ -62,6 +65,8 @@ _LABELS = {
     Col.ACCOUNT: "银行账号",
     Col.PHONE: "联系电话",
     Col.NOTE: "备注",
+    Col.AREA: "补贴面积（亩）",
+    Col.RATE: "补贴标准（元/亩）",
 }
 
 # Header names seen on county exports (domain.md, "Subsidy payouts"), after normalization.
@@ -77,7 +82,13 @@ HEADER_NAMES: dict[Col, tuple[str, ...]] = {
     Col.ACCOUNT: ("银行账号", "社保卡号", "一卡通账号", "银行卡号", "账号", "卡号", "一卡通卡号", "存折账号"),
     Col.PHONE: ("联系电话", "电话", "手机号", "手机号码", "联系方式"),
     Col.NOTE: ("备注", "说明"),
+    Col.AREA: ("补贴面积", "面积", "计税面积", "确权面积", "种植面积", "耕地面积", "补贴面积亩", "面积亩"),
+    Col.RATE: ("每亩补贴标准", "每亩补贴", "亩均补贴", "补贴单价", "单价", "每亩标准"),
 }
+# A header that names its unit per 亩 is the rate, whatever its words ("补贴标准（元/亩）" is not the
+# free-text 发放标准); one in 亩 alone, beside 面积, is the area.
+_PER_MU = re.compile(r"[(（\[【]?元/亩[)）\]】]?$")
+_IN_MU = re.compile(r"[(（\[【]?亩[)）\]】]?$")
 _HEADER_LOOKUP = {text: col for col, texts in HEADER_NAMES.items() for text in texts}
 
 # The lengths of the database columns the text goes to (app/storage/models.py: VillagerGroup.name,
@@ -148,6 +159,8 @@ class PayoutRow(NamedTuple):
     phone: str = ""
     note: str = ""
     sheet: str = ""  # only when several sheets are imported together
+    area_e4: int | None = None  # 1/10,000 亩
+    rate_fen: int | None = None  # 分 per 亩
 
 
 @dataclass
@@ -189,7 +202,12 @@ def normalize_header(cell: Cell) -> str:
 
 
 def match_header(cell: Cell) -> Col | None:
-    return _HEADER_LOOKUP.get(normalize_header(cell))
+    text = normalize_header(cell)
+    if _PER_MU.search(text):
+        return Col.RATE
+    if _IN_MU.search(text) and "面积" in text:
+        return Col.AREA
+    return _HEADER_LOOKUP.get(text)
 
 
 def find_header(rows: Sequence[Sequence[Cell]]) -> tuple[int, dict[Col, int], dict[Col, str]] | None:
@@ -384,6 +402,53 @@ def _amount_fen(cell: Cell, plausible_max_fen: int) -> tuple[int, str | None]:
     return fen, None
 
 
+MAX_AREA_E4 = 100_000 * 10_000  # 100,000 亩 on one line is no village household's land
+
+
+def area_in_e4(cell: Cell) -> int | None:
+    """An area in 亩 as an integer count of 1/10,000 亩; empty is None (not every row is paid by area)."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, float) and not math.isfinite(cell):
+        raise CellError("面积不是有效的数字（NaN 或无穷大）")
+    text = _fold(str(cell).strip().removesuffix("亩")) if not isinstance(cell, (int, float)) else repr(cell)
+    try:
+        area = Decimal(text.replace(",", ""))
+    except InvalidOperation as exc:
+        raise CellError(f"面积“{shown(str(cell))}”不是数字") from exc
+    if not area.is_finite() or area < 0:
+        raise CellError(f"面积“{shown(str(cell))}”不是有效的亩数")
+    scaled = area * 10_000
+    if scaled != scaled.to_integral_value():
+        raise CellError(f"面积 {area} 亩超过四位小数，请核对")
+    if scaled > MAX_AREA_E4:
+        raise CellError(f"面积 {area} 亩超过单户上限 100,000 亩，请核对")
+    return int(scaled)
+
+
+def rate_in_fen(cell: Cell) -> int | None:
+    """A rate in 元/亩 as 分 per 亩; empty is None."""
+    if cell is None or cell == "":
+        return None
+    if isinstance(cell, str):
+        cell = _fold(cell.strip().removesuffix("元/亩").removesuffix("元"))
+    if isinstance(cell, float) and not math.isfinite(cell):
+        raise CellError("补贴标准（元/亩）不是有效的数字")
+    try:
+        return money.parse_fen(cell)
+    except money.MoneyError as exc:
+        raise CellError(f"补贴标准（元/亩）：{exc}") from exc
+
+
+def format_area(area_e4: int | None) -> str:
+    """12.35 for 123,500 (trailing zeros dropped, at least two decimals)."""
+    if area_e4 is None:
+        return ""
+    text = f"{Decimal(area_e4) / 10_000:.4f}".rstrip("0")
+    whole, _, fraction = text.partition(".")
+    return f"{whole}.{fraction.ljust(2, '0')}"
+
+
 @dataclass(frozen=True)
 class ParseOptions:
     month: dt.date | None = None  # the --month given by the clerk
@@ -459,7 +524,7 @@ _ABSENT = 1 << 30  # a column index no row reaches
 
 
 _CHECKED_TEXT = (Col.NAME, Col.ID_NUMBER, Col.GROUP, Col.SUBSIDY, Col.STANDARD, Col.AMOUNT, Col.PAY_DATE,
-                 Col.ACCOUNT, Col.PHONE, Col.NOTE)
+                 Col.ACCOUNT, Col.PHONE, Col.NOTE, Col.AREA, Col.RATE)
 _LINE_BREAKS = "\n\r"  # Alt+Enter inside a note is ordinary; nowhere else
 
 
@@ -551,6 +616,17 @@ def _parse_data_row(
         note = note if len(note) <= _SHORTEST else _limit_length(note, Col.NOTE, "备注")
     except CellError as exc:
         fail(Col.NOTE, str(exc))
+    area_e4 = rate_fen = None
+    if Col.AREA in table.columns and Col.AREA not in bad:
+        try:
+            area_e4 = area_in_e4(row[at[Col.AREA]])
+        except CellError as exc:
+            fail(Col.AREA, str(exc))
+    if Col.RATE in table.columns and Col.RATE not in bad:
+        try:
+            rate_fen = rate_in_fen(row[at[Col.RATE]])
+        except CellError as exc:
+            fail(Col.RATE, str(exc))
     if problems or period is None:
         table.problems.extend(problems)
         return
@@ -568,6 +644,8 @@ def _parse_data_row(
             account=account,
             phone=phone,
             note=note,
+            area_e4=area_e4,
+            rate_fen=rate_fen,
         )
     )
 

@@ -14,6 +14,7 @@ from typing import Iterable, Mapping, Sequence
 from app.core.ledger_record import LedgerRecord
 from app.core.disclosure import Channel, MaskPolicy, scrub_free_text
 from app.core.money import format_yuan, to_capital
+from app.core.payout_table import format_area
 from app.core.periods import format_month_zh
 from app.outputs.masked_rows import mask_record
 
@@ -25,6 +26,8 @@ COLUMNS = (
     ("id_number", "身份证号", 0.17),
     ("group", "组别", 0.07),
     ("standard", "发放标准", 0.11),
+    ("area", "补贴面积（亩）", 0.08),  # shown only when the county file had the area and the rate
+    ("rate", "补贴标准（元/亩）", 0.08),
     ("amount", "发放金额(元)", 0.10),
     ("pay_date", "发放日期", 0.10),
     ("note", "备注", 0.17),
@@ -145,6 +148,8 @@ def build_sheet(
                 "amount": format_yuan(record.amount_fen, thousands=True),
                 "pay_date": shown.pay_date,
                 "note": shown.note,
+                "area": format_area(record.area_e4),
+                "rate": format_yuan(record.rate_fen) if record.rate_fen is not None else "",
             }
             rows.append(SheetRow(cells, record.amount_fen))
         shown_rows.extend(rows)

@@ -26,10 +26,10 @@ from app.outputs.fonts import FontChain, MissingGlyph, chain
 from app.outputs.pdf_dates import stamp
 from app.outputs.sheet_type import A4_TYPE, PAGE_SIZES, TYPES, Typography, continued_height, row_height, title_height
 
-RIGHT_ALIGNED = {"amount", "count"}
+RIGHT_ALIGNED = {"amount", "count", "area", "rate"}
 CENTERED = {"serial", "pay_date", "group"}
 # Never wrapped: a number, a date or a name broken over two lines is misread on the wall.
-UNBROKEN = {"serial", "name", "id_number", "amount", "pay_date", "count"}
+UNBROKEN = {"serial", "name", "id_number", "amount", "pay_date", "count", "area", "rate"}
 NAME_SHARE = 0.16  # a name wider than this share of the table breaks at its "·" (阿卜杜热合曼·买买提)
 
 

@@ -52,7 +52,7 @@ _WRITE_CHUNK = 5000
 _MAX_PROBLEMS_SHOWN = 200
 _PAYOUT_COLUMNS = (
     "person_id", "subsidy_type_id", "village_id", "period", "amount_fen", "pay_date",
-    "standard", "note", "batch_id", "created_at", "updated_at",
+    "standard", "note", "batch_id", "created_at", "updated_at", "area_e4", "rate_fen",
 )
 _PERSON_COLUMNS = ("name", "name_initials", "id_number", "phone", "account", "village_id", "group_id")
 # The township's plausibility threshold for one payout line, in whole yuan (AppSetting); above it the
@@ -408,6 +408,8 @@ def _write(
                 batch.id,
                 now,
                 now,
+                row.area_e4,
+                row.rate_fen,
             )
             for row in table.rows
         ]

@@ -45,6 +45,8 @@ _COLUMNS = (
     _payout.c.standard,
     _payout.c.note,
     _payout.c.batch_id,
+    _payout.c.area_e4,
+    _payout.c.rate_fen,
 )
 
 

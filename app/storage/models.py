@@ -107,6 +107,9 @@ class Payout(SQLModel, table=True):
     pay_date: dt.date | None = Field(default=None)
     standard: str = Field(default="", max_length=100)
     note: str = Field(default="", max_length=500)
+    # Paid by area (耕地地力保护补贴…): the area in 1/10,000 亩 and the rate in 分 per 亩, when the file has them.
+    area_e4: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    rate_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
