@@ -295,3 +295,19 @@ def test_a_bad_area_is_refused_with_its_row_and_column(db, people, tmp_path):
     with pytest.raises(ImportRefused) as refused:
         import_payouts(db, ImportRequest(path=_area_file(tmp_path, people[:2], area="十二亩"), village=VILLAGE), ACTOR)
     assert any("第 2 行" in line and "F 列" in line and "面积" in line for line in refused.value.problems), refused.value.problems
+
+
+def test_each_section_names_its_issuing_department_and_basis(db, people, tmp_path):
+    """Issue 15: 发放单位/主管部门 and 政策依据 were stored with each subsidy type but never printed."""
+    from app.outputs.bulletin_pdf import render_bulletin
+    from app.services.bulletin import sheet_for
+    from app.services.importing import ImportRequest, import_payouts
+    from tests.conftest import ACTOR, VILLAGE
+    from tests.payout_files import grid, lines_for, write_xlsx
+
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:3]))), village=VILLAGE), ACTOR)
+    sheet = sheet_for(db, VILLAGE, OCT)
+    assert sheet.sections[0].issuer == "县民政局" and "最低生活保障审核确认办法" in sheet.sections[0].basis
+    render_bulletin(sheet, tmp_path / "s.pdf")
+    text = "".join(page.extract_text() for page in PdfReader(tmp_path / "s.pdf").pages).replace("\n", "")
+    assert "发放单位：县民政局" in text and "政策依据：" in text

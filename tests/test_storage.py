@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, insert, inspect, select, text
+from sqlalchemy import column as sa_column, table as sa_table, create_engine, insert, inspect, select, text
 from sqlmodel import SQLModel
 
 from app.core.synthetic import make_id_number
@@ -120,6 +120,28 @@ def test_upgrading_to_0005_adds_surname_readings_to_stored_initials(tmp_path):
     engine.dispose()
     assert upgraded == {"曾国藩": "zgf cgf", "张三": "zs", "区永": "oy qy"}
     assert downgraded == {"曾国藩": "cgf", "张三": "zs", "区永": "qy"}
+
+
+def test_upgrading_to_0006_names_the_standard_types_issuers_and_keeps_payouts(tmp_path):
+    """0006 adds the area and rate of a payout (empty for existing rows) and each subsidy type's 发放单位."""
+    path = tmp_path / "old.sqlite3"
+    engine = engine_module.sqlite_engine(path)
+    subsidy = sa_table("subsidy_type", sa_column("name"), sa_column("category"), sa_column("rhythm"),
+                       sa_column("sensitive"), sa_column("basis"), sa_column("aliases"))
+    with engine.begin() as connection:
+        migrations.upgrade(connection, "0005")
+        connection.execute(insert(subsidy).values(name="最低生活保障金", category="社会救助", rhythm="monthly",
+                                                  sensitive=False, basis="", aliases=""))
+        connection.execute(insert(subsidy).values(name="本村自定项目", category="", rhythm="monthly",
+                                                  sensitive=False, basis="", aliases=""))
+        migrations.upgrade(connection, "0006")
+        issuers = dict(connection.execute(text("SELECT name, issuer FROM subsidy_type")).all())
+        columns = {row[1] for row in connection.execute(text("PRAGMA table_info(payout)"))}
+        command.downgrade(migrations.alembic_config(connection), "0005")
+        after_downgrade = {row[1] for row in connection.execute(text("PRAGMA table_info(subsidy_type)"))}
+    engine.dispose()
+    assert issuers == {"最低生活保障金": "县民政局", "本村自定项目": ""}
+    assert {"area_e4", "rate_fen"} <= columns and "issuer" not in after_downgrade
 
 
 def test_fresh_database_needs_no_backup(tmp_path):

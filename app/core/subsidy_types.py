@@ -27,6 +27,7 @@ class SubsidyTypeSeed:
     sensitive: bool
     basis: str
     aliases: tuple[str, ...] = field(default=())
+    issuer: str = ""  # 发放单位/主管部门, printed beside the basis on the sheet
 
 
 def load_seed(path: Path) -> list[SubsidyTypeSeed]:
@@ -39,6 +40,7 @@ def load_seed(path: Path) -> list[SubsidyTypeSeed]:
             sensitive=bool(item["sensitive"]),
             basis=item.get("basis", ""),
             aliases=tuple(item.get("aliases", ())),
+            issuer=item.get("issuer", ""),
         )
         for item in data["types"]
     ]

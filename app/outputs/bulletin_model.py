@@ -118,10 +118,14 @@ def build_sheet(
     meta: SheetMeta,
     corrections: Sequence[CorrectionLine] = (),
     bases: Mapping[str, str] | None = None,
+    issuers: Mapping[str, str] | None = None,
 ) -> BulletinSheet:
     """Records must come in print order (ledger.fetch_all): subsidy type, group, name."""
     def basis_of(subsidy: str) -> str:
         return scrub_free_text((bases or {}).get(subsidy, ""))
+
+    def issuer_of(subsidy: str) -> str:
+        return scrub_free_text((issuers or {}).get(subsidy, ""))
 
     by_subsidy: dict[str, list[LedgerRecord]] = {}
     for record in records:
@@ -133,7 +137,8 @@ def build_sheet(
         count, subtotal = len(items), sum(r.amount_fen for r in items)
         heading = f"{_ordinal(index)}、{subsidy}"
         if sensitive:
-            sections.append(Section(heading, subsidy, True, count, subtotal, basis=basis_of(subsidy)))
+            sections.append(Section(heading, subsidy, True, count, subtotal, basis=basis_of(subsidy),
+                                    issuer=issuer_of(subsidy)))
             continue
         rows = []
         for serial, record in enumerate(items, start=1):
@@ -153,7 +158,8 @@ def build_sheet(
             }
             rows.append(SheetRow(cells, record.amount_fen))
         shown_rows.extend(rows)
-        sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows), basis=basis_of(subsidy)))
+        sections.append(Section(heading, subsidy, False, count, subtotal, tuple(rows), basis=basis_of(subsidy),
+                                issuer=issuer_of(subsidy)))
     columns = tuple(
         column
         for column in COLUMNS

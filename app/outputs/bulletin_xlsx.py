@@ -77,6 +77,8 @@ def write_bulletin_xlsx(sheet: BulletinSheet, path: Path) -> Path:
     row += 1
     for section in sheet.sections:
         summary = f"共 {section.count} 人次，小计 {format_yuan(section.subtotal_fen, thousands=True)} 元"
+        summary += "".join(f"　{label}：{text}" for label, text in (("发放单位", section.issuer), ("政策依据", section.basis))
+                           if text)
         if section.sensitive:
             # No rows stand for this section, so its subtotal is the number in the amount column.
             amount_row(f"{section.heading}　{summary}", section.subtotal_fen, "涉及个人隐私，只公开人数和金额")

@@ -27,6 +27,7 @@ def seed_subsidy_types(session: Session, actor: str) -> int:
             sensitive=seed.sensitive,
             basis=seed.basis,
             aliases="|".join(seed.aliases),
+            issuer=seed.issuer,
         )
         session.add(row)
         session.flush()

@@ -75,6 +75,7 @@ class SubsidyType(SQLModel, table=True):
     sensitive: bool = Field(default=False)
     basis: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     aliases: str = Field(default="", max_length=400)  # '|'-separated other names seen on files
+    issuer: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))  # 发放单位/主管部门
 
 
 class ImportBatch(SQLModel, table=True):
