@@ -65,3 +65,24 @@ def test_a_surname_read_otherwise_is_findable_by_its_own_initial():
     assert pinyin_initials("尉迟恭") == "ycg wcg"  # a compound surname, read as a whole
     assert pinyin_initials("张曾") == "zc"  # only the surname: 曾 as a given name keeps its reading
     assert pinyin_initials("阿依·单") == "ay·d"  # a transliterated name has no Han surname
+
+
+def test_the_separator_class_knows_every_format_character_of_this_python():
+    """text_rules.FORMAT_RANGES feeds the gate's fast search; it must cover every Cf character the running
+    Unicode tables have, or a number split by a newer invisible character would skip the scan."""
+    import sys
+    import unicodedata
+
+    from app.core.text_rules import FORMAT_RANGES
+
+    covered = {code for low, high in FORMAT_RANGES for code in range(low, high + 1)}
+    missing = [hex(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf" and c not in covered]
+    assert not missing
+
+
+def test_a_published_number_is_spared_whatever_its_spelling():
+    from app.core.disclosure import for_output, published
+
+    with published("0351-7654321", "140122196308097411"):
+        assert for_output("电话 0351 765 4321；号码 140122-19630809-7411") == "电话 0351 765 4321；号码 140122-19630809-7411"
+        assert for_output("另一个 13912345678") == "另一个 139****5678"

@@ -80,14 +80,10 @@ def scrub_free_text(text: str) -> str:
 _PUBLISHED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("published", default=frozenset())
 
 
-def _digits(text: str) -> str:
-    return "".join(ch for ch in fold_digits(text) if ch.isdigit() or ch in "Xx")
-
-
 @contextlib.contextmanager
 def published(*numbers: str) -> Iterator[None]:
     """While writing one document: these numbers (from the settings) are printed on purpose."""
-    wanted = frozenset(d for d in map(_digits, numbers) if d)
+    wanted = frozenset(d for d in map(identifiers.digits_of, numbers) if d)
     token = _PUBLISHED.set(_PUBLISHED.get() | wanted)
     try:
         yield
@@ -106,21 +102,10 @@ def for_output(text: str) -> str:
     """The sink rule: the last step of every string on its way to a person."""
     if len(text) < identifiers.SHORTEST_SECRET or text in _CLEAN:
         return text
-    spans = identifiers.find(text)
-    if not spans:
-        if len(_CLEAN) < _CLEAN_LIMIT:
-            _CLEAN[text] = None
-        return text
-    exempt = _PUBLISHED.get()
-    parts = []
-    last = 0
-    for start, end, masked in spans:
-        parts.append(text[last:start])
-        raw = text[start:end]
-        parts.append(raw if exempt and _digits(raw).lstrip("+") in exempt else masked)
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+    shown = identifiers.scrub(text, _PUBLISHED.get())
+    if shown is text and len(_CLEAN) < _CLEAN_LIMIT:  # scrub returns the very string when it found nothing
+        _CLEAN[text] = None
+    return shown
 
 
 def safe_message(error: BaseException | str) -> str:

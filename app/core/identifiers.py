@@ -107,16 +107,23 @@ def find(text: str) -> list[tuple[int, int, str]]:
     return found
 
 
-def scrub(text: str) -> str:
-    """text with every personal number in it masked; unchanged when there is none."""
+def digits_of(text: str) -> str:
+    """The digits (and X) of a number as written, in ASCII: what two spellings of one number share."""
+    return "".join(d for d in map(ascii_digit, text) if d) + ("X" if text.rstrip()[-1:] in _X else "")
+
+
+def scrub(text: str, exempt: frozenset[str] = frozenset()) -> str:
+    """text with every personal number in it masked, but those whose digits_of is in `exempt`;
+    unchanged when there is none."""
     spans = find(text)
     if not spans:
         return text
     parts = []
     last = 0
     for start, end, masked in spans:
+        raw = text[start:end]
         parts.append(text[last:start])
-        parts.append(masked)
+        parts.append(raw if exempt and digits_of(raw) in exempt else masked)
         last = end
     parts.append(text[last:])
     return "".join(parts)

@@ -44,6 +44,10 @@ def separator_class() -> str:
     return visible + formats + "\\x00-\\x1f\\x7f-\\x9f"
 
 
+# A spreadsheet runs a cell that starts with one of these (OWASP's CSV-injection list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def is_format(ch: str) -> bool:
     """Invisible format characters: zero-width spaces and joiners, bidi controls, BOM, soft hyphen."""
     return unicodedata.category(ch) == "Cf"

@@ -33,8 +33,6 @@ UNBROKEN = {"serial", "name", "id_number", "amount", "pay_date", "count", "area"
 NAME_SHARE = 0.16  # a name wider than this share of the table breaks at its "·" (阿卜杜热合曼·买买提)
 
 
-
-
 @dataclass
 class Row:
     kind: str  # "data", "span"
@@ -115,30 +113,25 @@ def _geometry(sheet: BulletinSheet, size: str, body: FontChain | None = None) ->
     flexible = {key: natural[key] for key in keys if key not in UNBROKEN}
     room = usable - sum(fixed.values())
     widths = dict(fixed)
-    if flexible:
-        floor = {key: max(measure("四个汉字"), min(natural[key], measure(label))) for key, label, _ in sheet.columns
-                 if key in flexible}
-        if sum(flexible.values()) <= room:  # everything fits on one line: every column gets air alike
-            spare = room - sum(flexible.values())
-            share = sum(natural[key] for key in keys)
-            widths = {key: natural[key] + spare * natural[key] / share for key in keys}
-        else:  # water-filling: narrow columns keep their width, wide ones share the rest and wrap
-            pending = dict(flexible)
-            left = room
-            while pending:
-                fair = left / len(pending)
-                narrow = {key: want for key, want in pending.items() if want <= fair}
-                if not narrow:
-                    for key in pending:
-                        widths[key] = max(floor[key], fair)
-                    break
-                for key, want in narrow.items():
-                    widths[key] = want
-                    left -= want
-                    del pending[key]
-    else:
-        spare = usable - sum(fixed.values())
-        widths = {key: w + spare * w / sum(fixed.values()) for key, w in fixed.items()}
+    if sum(flexible.values()) <= room:  # everything fits on one line: every column gets air alike
+        spare = room - sum(flexible.values())
+        share = sum(natural[key] for key in keys)
+        widths = {key: natural[key] + spare * natural[key] / share for key in keys}
+    else:  # water-filling: narrow columns keep their width, wide ones share the rest and wrap
+        pending = dict(flexible)
+        left = room
+        while pending:
+            fair = left / len(pending)
+            narrow = {key: want for key, want in pending.items() if want <= fair}
+            if not narrow:
+                for key, label, _ in sheet.columns:
+                    if key in pending:  # never narrower than four characters or its own header
+                        widths[key] = max(measure("四个汉字"), min(natural[key], measure(label)), fair)
+                break
+            for key, want in narrow.items():
+                widths[key] = want
+                left -= want
+                del pending[key]
     total = sum(widths[key] for key in keys)
     if total > usable:  # fixed columns alone are wider than the paper: shrink all alike
         widths = {key: w * usable / total for key, w in widths.items()}
@@ -148,13 +141,10 @@ def _geometry(sheet: BulletinSheet, size: str, body: FontChain | None = None) ->
     return Geometry(width, height, tuple(xs), tuple(widths[key] for key in keys), kind)
 
 
-_row_height = row_height
-
-
 def _span(body: FontChain, text: str, geometry: Geometry, **kw: object) -> Row:
     kind = geometry.type
     wrapped = pdf_text.lines(body, kind.body, text, geometry.table_width - 2 * kind.pad)
-    return Row("span", _row_height(len(wrapped), kind), text=wrapped, **kw)  # type: ignore[arg-type]
+    return Row("span", row_height(len(wrapped), kind), text=wrapped, **kw)  # type: ignore[arg-type]
 
 
 def _cell_lines(body: FontChain, key: str, text: str, width: float, kind: Typography) -> list[str]:
@@ -194,7 +184,7 @@ def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> li
                     f"{section.subsidy}第 {sheet_row.cells.get('serial', '')} 行 {sheet_row.cells.get('name', '')}",
                     exc.characters,
                 ) from exc
-            rows.append(Row("data", _row_height(max(len(w) for w in wrapped), kind), cells=wrapped))
+            rows.append(Row("data", row_height(max(len(w) for w in wrapped), kind), cells=wrapped))
     rows.append(
         _span(
             body,
@@ -219,22 +209,19 @@ def _build_rows(sheet: BulletinSheet, geometry: Geometry, body: FontChain) -> li
     return rows
 
 
-_title_height, _continued_height = title_height, continued_height
-
-
 def _fill(rows: list[Row], geometry: Geometry, breaks: set[int]) -> tuple[list[Page], list[int], float]:
     """Greedy pages (a row never split, a heading never last), breaking before every index in `breaks`.
 
     Returns the pages, the index of each page's first row, and the room left on the last page."""
     kind = geometry.type
-    header = _row_height(1, kind)
+    header = row_height(1, kind)
     pages: list[Page] = []
     starts: list[int] = []
     index = 0
     available = 0.0
     while index < len(rows) or not pages:
         first = not pages
-        top = geometry.height - kind.margin_top - (_title_height(kind) if first else _continued_height(kind))
+        top = geometry.height - kind.margin_top - (title_height(kind) if first else continued_height(kind))
         available = top - kind.margin_bottom - header
         page_rows: list[Row] = []
         starts.append(index)
@@ -324,7 +311,7 @@ class _Painter:
 
     def _header(self, top: float) -> float:
         t = self.t
-        height = _row_height(1, t)
+        height = row_height(1, t)
         self.c.setFillGray(0.9)
         self.c.rect(t.margin_x, top - height, self.g.table_width, height, stroke=0, fill=1)
         self.c.setFillGray(0)

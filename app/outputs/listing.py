@@ -11,11 +11,11 @@ import csv
 import io
 import json
 import unicodedata
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 from app.core.disclosure import for_output
-
 from app.core.money import format_yuan
+from app.core.text_rules import FORMULA_START
 from app.outputs.masked_rows import HEADERS, JSON_KEYS, DisplayRow
 
 TABLE_KEYS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "note")
@@ -47,7 +47,6 @@ def to_table(rows: Sequence[DisplayRow]) -> str:
 
 
 BOM = "\ufeff"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_cell(value: object) -> str:

@@ -88,22 +88,22 @@ class _Layout:
         if not columns:
             return []
         size = self.doc.body_size
-        need = {}
-        for index, column in enumerate(columns):
-            if column.nowrap:
-                texts = {column.header, *(row.get(column.key, "") for row in self.doc.rows)}
-                need[index] = max(self.body.width(for_output(t), size) for t in texts) + 2 * PAD + 1
+        total = sum(c.weight for c in columns)
+        by_weight = [usable * c.weight / total for c in columns]
+        need = {
+            i: max(self.body.width(for_output(t), size) for t in {c.header, *(row.get(c.key, "") for row in self.doc.rows)})
+            + 2 * PAD + 1
+            for i, c in enumerate(columns) if c.nowrap
+        }
         rest = [i for i in range(len(columns)) if i not in need]
-        share = sum(columns[i].weight for i in rest) or 1.0
-        left = usable - sum(need.values())
-        by_weight = {i: usable * columns[i].weight / sum(c.weight for c in columns) for i in range(len(columns))}
-        if left <= 0 or not rest:
-            return [by_weight[i] for i in range(len(columns))]
-        widths = {i: max(need[i], by_weight[i]) if i in need else 0.0 for i in range(len(columns))}
+        if not rest or sum(need.values()) >= usable:
+            return by_weight
+        widths = [max(need[i], by_weight[i]) if i in need else 0.0 for i in range(len(columns))]
         left = usable - sum(widths[i] for i in need)
+        share = sum(columns[i].weight for i in rest)
         for i in rest:
             widths[i] = left * columns[i].weight / share
-        return [widths[i] for i in range(len(columns))]
+        return widths
 
     def row_height(self, lines: int) -> float:
         return max(lines, 1) * self.leading + 2 * PAD

@@ -19,11 +19,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
 from app.core.disclosure import for_output
+from app.core.text_rules import FORMULA_START
 
 MONEY_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 TEXT_FORMAT = "@"
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # XML 1.0 has no place for C0 controls other than tab, line feed and carriage return.
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 

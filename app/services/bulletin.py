@@ -113,8 +113,9 @@ def sheet_for(
         records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
         publication = find_publication(session, village.id or 0, period)
         corrections = _corrections(session, village.id or 0, period, publication)
-        sources = {name: (basis, issuer) for name, basis, issuer in
-                   session.execute(select(SubsidyType.name, SubsidyType.basis, SubsidyType.issuer)).all()}
+        types = session.execute(select(SubsidyType.name, SubsidyType.basis, SubsidyType.issuer)).all()
+        bases = {name: basis for name, basis, _ in types}
+        issuers = {name: issuer for name, _, issuer in types}
     default_start, default_end = (
         (publication.posting_start, publication.posting_end) if publication else default_posting_period(period)
     )
@@ -132,9 +133,7 @@ def sheet_for(
         raise ServiceError("公开时间的结束日期早于开始日期")
     if not records and not corrections:
         raise ServiceError(f"{format_month_zh(period)}{village.name}没有发放记录，没有可公开的内容")
-    return build_sheet(records, policy_for(meta.channel), meta, corrections,
-                       {name: basis for name, (basis, _) in sources.items()},
-                       {name: issuer for name, (_, issuer) in sources.items()})
+    return build_sheet(records, policy_for(meta.channel), meta, corrections, bases, issuers)
 
 
 def publish(

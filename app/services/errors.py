@@ -25,7 +25,6 @@ class Cancelled(ServiceError):
         super().__init__("已取消，没有写入任何数据")
 
 
-_DISK_FULL_WORDS = ("database or disk is full", "no space left on device")
 _READ_ONLY_WORDS = ("attempt to write a readonly database", "read-only file system")
 
 
@@ -35,9 +34,10 @@ def describe_failure(error: BaseException) -> str:
     Database drivers put the statement's parameters (names, ID numbers) into their messages;
     none of that text is repeated here, only what kind of failure it was.
     """
+    from app.storage.disk_space import is_disk_full
+
     text = str(error).lower()
-    errno = getattr(error, "errno", None) or getattr(getattr(error, "orig", None), "errno", None)
-    if errno == 28 or any(word in text for word in _DISK_FULL_WORDS):
+    if is_disk_full(error):
         return "磁盘空间已满，操作没有完成，数据库没有改动。请清理磁盘（删除不用的文件或清空回收站）后重试"
     if any(word in text for word in _READ_ONLY_WORDS):
         return "数据库文件或所在文件夹是只读的，不能写入。请把数据库复制到本机硬盘上再用"
