@@ -110,8 +110,10 @@ def sheet_for(
     with db.reading() as session:
         village = find_village(session, village_name)
         township = session.get(Township, village.township_id) if village.township_id else None
-        records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
         publication = find_publication(session, village.id or 0, period)
+        # A posted sheet reprints in the order it was posted in, whatever the village chose since.
+        order = publication.sheet_order if publication else village.sheet_order
+        records = fetch_all(session, LedgerFilter(village_id=village.id, period=period), order)
         corrections = _corrections(session, village.id or 0, period, publication)
         types = session.execute(select(SubsidyType.name, SubsidyType.basis, SubsidyType.issuer)).all()
         bases = {name: basis for name, basis, _ in types}
@@ -184,6 +186,7 @@ def publish(
             total_fen=sum(r.amount_fen for r in records),
             photo_name=photo.name if photo else "",
             photo_sha256=photo_hash,
+            sheet_order=village.sheet_order,
         )
         session.add(publication)
         session.flush()

@@ -52,7 +52,7 @@ _WRITE_CHUNK = 5000
 _MAX_PROBLEMS_SHOWN = 200
 _PAYOUT_COLUMNS = (
     "person_id", "subsidy_type_id", "village_id", "period", "amount_fen", "pay_date",
-    "standard", "note", "batch_id", "created_at", "updated_at", "area_e4", "rate_fen",
+    "standard", "note", "batch_id", "created_at", "updated_at", "area_e4", "rate_fen", "source_order",
 )
 _PERSON_COLUMNS = ("name", "name_initials", "id_number", "phone", "account", "village_id", "group_id")
 # The township's plausibility threshold for one payout line, in whole yuan (AppSetting); above it the
@@ -410,8 +410,9 @@ def _write(
                 now,
                 row.area_e4,
                 row.rate_fen,
+                order,
             )
-            for row in table.rows
+            for order, row in enumerate(table.rows, start=1)
         ]
         for done, chunk in enumerate(_chunks(values, _WRITE_CHUNK)):
             if cancelled():

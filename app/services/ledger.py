@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlmodel import Session
 
 from app.core.ledger_record import LedgerRecord
@@ -98,13 +98,21 @@ def fetch_page(
     return [_record(row) for row in session.execute(query)]
 
 
-def fetch_all(session: Session, flt: LedgerFilter) -> list[LedgerRecord]:
+PINYIN_ORDER, FILE_ORDER = "pinyin", "file"
+NAME_ORDERS = {PINYIN_ORDER: "按姓名拼音", FILE_ORDER: "按县里名单的顺序"}
+
+
+def fetch_all(session: Session, flt: LedgerFilter, name_order: str = PINYIN_ORDER) -> list[LedgerRecord]:
     """In the order printed sheets and exports use: subsidy type, group, then names in pinyin order
     (by their initials, a surname by its own reading as the filter has it: 曾 under z), not in the
-    order of their code points, which no villager can follow."""
-    query = _where(_joined(select(*_COLUMNS)), flt).order_by(
-        _payout.c.period, _subsidy.c.id, _group.c.name, _person.c.name_initials, _person.c.name, _payout.c.id
-    )
+    order of their code points, which no villager can follow — or, by the village's choice, in the
+    order of the county's file (rows typed in by hand after the file's, in pinyin order)."""
+    names = [_person.c.name_initials, _person.c.name, _payout.c.id]
+    if name_order == FILE_ORDER:
+        # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
+        by_hand = case((_payout.c.source_order.is_(None), 1), else_=0)
+        names = [by_hand, _payout.c.batch_id, _payout.c.source_order, *names]
+    query = _where(_joined(select(*_COLUMNS)), flt).order_by(_payout.c.period, _subsidy.c.id, _group.c.name, *names)
     return [_record(row) for row in session.execute(query)]
 
 

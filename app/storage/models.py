@@ -43,7 +43,13 @@ class Village(SQLModel, table=True):
     # One township's database: a village name is what clerks type, so it is unique.
     name: str = Field(max_length=100, unique=True)
     code: str = Field(default="", max_length=32)
-    supervision_phone: str = Field(default="", max_length=40)
+    supervision_phone: str = Field(default="", max_length=40)  # 监督电话: required on every public sheet
+    consult_phone: str = Field(default="", max_length=40)  # 咨询电话
+    contact_person: str = Field(default="", max_length=60)  # 联系人
+    board_place: str = Field(default="", max_length=100)  # 公开栏位置
+    board_hours: str = Field(default="", max_length=100)  # 公开时间 (when the board/office can be consulted)
+    # Names within a group: "pinyin" (the default), or "file" to keep the county file's order (issue 15).
+    sheet_order: str = Field(default="pinyin", max_length=16)
 
 
 class VillagerGroup(SQLModel, table=True):
@@ -112,6 +118,9 @@ class Payout(SQLModel, table=True):
     area_e4: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     rate_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     batch_id: int | None = Field(default=None, foreign_key="import_batch.id", index=True)
+    # The row's place in its county file (1, 2, … across the file's sheets): a village may keep the
+    # county's order on its sheet instead of pinyin order (issue 15). None for rows typed in by hand.
+    source_order: int | None = Field(default=None)
     created_at: dt.datetime = Field(default_factory=utcnow)
     updated_at: dt.datetime = Field(default_factory=utcnow)
 
@@ -158,6 +167,7 @@ class Publication(SQLModel, table=True):
     posting_start: dt.date
     posting_end: dt.date
     channel: str = Field(default="wall", max_length=16)
+    sheet_order: str = Field(default="pinyin", max_length=16)  # the order it was posted in, for exact reprints
     payout_count: int = Field(default=0)
     total_fen: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, server_default="0"))
     photo_name: str = Field(default="", max_length=255)
