@@ -8,10 +8,11 @@ for one reason (a rate raised for everyone) are one unit: all of them or none.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import select as sa_select  # five columns: more than sqlmodel's select is typed for
+from sqlmodel import Session, col, select
 
 from app.core import money
 from app.core.money import MoneyError
@@ -75,7 +76,7 @@ def correct_many(db: Database, changes: Sequence[tuple[int, str]], reason: str, 
             payout = session.get(Payout, payout_id)
             if payout is None:
                 raise NotFound(f"{where}这条发放记录不存在（可能已被删除），请刷新后再试")
-            posted = session.scalars(select(Publication.id).where(
+            posted = session.exec(select(Publication.id).where(
                 Publication.village_id == payout.village_id, Publication.period == payout.period)).first()
             if posted is None:
                 raise ServiceError(f"{where}该月公开表尚未张贴，发放记录可以直接修改，无需更正")
@@ -97,10 +98,10 @@ def correct_many(db: Database, changes: Sequence[tuple[int, str]], reason: str, 
     return made
 
 
-def _current_fen(session, payout: Payout) -> int:  # noqa: ANN001
+def _current_fen(session: Session, payout: Payout) -> int:
     """The amount as last corrected: a second correction starts from the first one's result."""
-    latest = session.scalars(
-        select(Correction.new_amount_fen).where(Correction.payout_id == payout.id).order_by(Correction.id.desc())
+    latest = session.exec(
+        select(Correction.new_amount_fen).where(Correction.payout_id == payout.id).order_by(col(Correction.id).desc())
     ).first()
     return int(latest) if latest is not None else payout.amount_fen
 
@@ -108,12 +109,12 @@ def _current_fen(session, payout: Payout) -> int:  # noqa: ANN001
 def pending(db: Database, village_id: int) -> list[PendingCorrection]:
     """Corrections of the village not yet listed on a posted sheet, oldest first."""
     query = (
-        select(Correction, Payout.period, Person.name, SubsidyType.name, SubsidyType.sensitive)
-        .join(Payout, Correction.payout_id == Payout.id)
-        .join(Person, Payout.person_id == Person.id)
-        .join(SubsidyType, Payout.subsidy_type_id == SubsidyType.id)
-        .where(Payout.village_id == village_id, Correction.listed_in_id.is_(None))
-        .order_by(Correction.id)
+        sa_select(Correction, col(Payout.period), col(Person.name), col(SubsidyType.name), col(SubsidyType.sensitive))
+        .join(Payout, col(Correction.payout_id) == col(Payout.id))
+        .join(Person, col(Payout.person_id) == col(Person.id))
+        .join(SubsidyType, col(Payout.subsidy_type_id) == col(SubsidyType.id))
+        .where(Payout.village_id == village_id, col(Correction.listed_in_id).is_(None))
+        .order_by(col(Correction.id))
     )
     with db.reading() as session:
         return [

@@ -7,8 +7,8 @@ all rows are corrected or none (app.services.corrections.correct_many).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from PySide6.QtWidgets import (
     QDialog,
@@ -42,7 +42,7 @@ class RowToCorrect:
 
 
 class CorrectionDialog(QDialog):
-    def __init__(self, db, runner: TaskRunner, actor: str, rows: Sequence[RowToCorrect],  # noqa: ANN001
+    def __init__(self, db, runner: TaskRunner, actor: str, rows: Sequence[RowToCorrect],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._db, self._runner, self._actor, self._rows = db, runner, actor, list(rows)
@@ -100,7 +100,7 @@ class CorrectionDialog(QDialog):
     def _show_preview(self) -> None:
         lines, ready = [], True
         reason = self.reason.toPlainText().strip()
-        for row, text in zip(self._rows, self._amounts()):
+        for row, text in zip(self._rows, self._amounts(), strict=True):
             try:
                 new = f"{money.format_yuan(money.parse_fen(text))} 元" if text else "（未填写）"
                 ready = ready and bool(text)
@@ -115,7 +115,7 @@ class CorrectionDialog(QDialog):
     def _save(self) -> None:
         from app.services.corrections import correct_many
 
-        changes = [(row.payout_id, text) for row, text in zip(self._rows, self._amounts())]
+        changes = [(row.payout_id, text) for row, text in zip(self._rows, self._amounts(), strict=True)]
         reason, db, actor = self.reason.toPlainText(), self._db, self._actor
         self.save_button.setEnabled(False)
         self._runner.start(lambda task: correct_many(db, changes, reason, actor),
@@ -130,7 +130,7 @@ class CorrectionDialog(QDialog):
         messages.failed(self, "没有保存更正", "更正没有保存", error)
 
 
-def _editable():  # noqa: ANN202
+def _editable():
     from PySide6.QtCore import Qt
 
     return Qt.ItemFlag.ItemIsEditable
