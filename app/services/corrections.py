@@ -113,7 +113,7 @@ def pending(db: Database, village_id: int) -> list[PendingCorrection]:
         .join(Payout, col(Correction.payout_id) == col(Payout.id))
         .join(Person, col(Payout.person_id) == col(Person.id))
         .join(SubsidyType, col(Payout.subsidy_type_id) == col(SubsidyType.id))
-        .where(Payout.village_id == village_id, col(Correction.listed_in_id).is_(None))
+        .where(col(Payout.village_id) == village_id, col(Correction.listed_in_id).is_(None))
         .order_by(col(Correction.id))
     )
     with db.reading() as session:
