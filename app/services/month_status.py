@@ -1,0 +1,115 @@
+"""Where a village's month stands, and what the clerk does next (the window's home page).
+
+A month goes 未导入 → 待核对 (rows above the township's plausibility threshold wait for a look) →
+待张贴 (the sheet can be previewed, printed and registered) → 已张贴 (locked; filed as a piece) →
+已归档 (its piece is in a box whose labels are printed). Township staff see every village's month in
+the same terms. What the catalog asks for this month comes from the due computation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+
+from sqlalchemy import func
+from sqlmodel import col, select
+
+from app.core.catalog import DueStatus
+from app.services.due import due_report
+from app.services.errors import NotFound
+from app.services.thresholds import plausible_max_fen
+from app.storage.engine import Database
+from app.storage.models import ArchiveBox, Correction, FiledPiece, Payout, Publication, Village
+
+
+class Stage(Enum):
+    NOT_IMPORTED = "未导入"
+    TO_CHECK = "待核对"
+    TO_POST = "待张贴"
+    POSTED = "已张贴"
+    FILED = "已归档"
+
+
+class NextStep(Enum):
+    IMPORT = "导入本月发放明细"
+    CHECK = "核对标出的记录"
+    PREVIEW = "预览、打印公开表并登记张贴"
+    FILE = "装盒并打印档案盒签"
+    NONE = "本月已完成"
+
+
+_NEXT = {
+    Stage.NOT_IMPORTED: NextStep.IMPORT, Stage.TO_CHECK: NextStep.CHECK, Stage.TO_POST: NextStep.PREVIEW,
+    Stage.POSTED: NextStep.FILE, Stage.FILED: NextStep.NONE,
+}
+
+
+@dataclass(frozen=True)
+class MonthState:
+    village_id: int
+    village: str
+    period: dt.date
+    stage: Stage
+    payouts: int
+    total_fen: int
+    to_check: int  # rows above the plausibility threshold
+    posted_on: dt.date | None
+    corrections_waiting: int  # to be listed on the next posted sheet
+    due_items: tuple[tuple[str, str, str], ...]  # (item, requirement, status label) the catalog asks for
+    overdue: int
+
+    @property
+    def next_step(self) -> NextStep:
+        return _NEXT[self.stage]
+
+
+def month_states(db: Database, period: dt.date, today: dt.date, village_id: int | None = None) -> list[MonthState]:
+    """One village's month, or every village's (township staff), in village order."""
+    with db.reading() as session:
+        query = select(Village).order_by(col(Village.id))
+        if village_id is not None:
+            query = query.where(Village.id == village_id)
+        villages = list(session.exec(query))
+        if village_id is not None and not villages:
+            raise NotFound("这个村已不存在（可能已被删除），请刷新")
+        ids = [v.id or 0 for v in villages]
+        threshold = plausible_max_fen(session)
+        counts = {row[0]: (row[1], row[2], row[3]) for row in session.execute(
+            select(col(Payout.village_id), func.count(), func.coalesce(func.sum(col(Payout.amount_fen)), 0),
+                   func.count().filter(col(Payout.amount_fen) > threshold))
+            .where(col(Payout.village_id).in_(ids), Payout.period == period)
+            .group_by(col(Payout.village_id)))}
+        postings = {p.village_id: p for p in session.exec(
+            select(Publication).where(col(Publication.village_id).in_(ids), Publication.period == period))}
+        boxed = {row[0] for row in session.execute(
+            select(col(FiledPiece.source_id))
+            .join(ArchiveBox, col(FiledPiece.box_id) == col(ArchiveBox.id))
+            .where(FiledPiece.source_kind == "publication", col(ArchiveBox.printed_at).is_not(None),
+                   col(FiledPiece.source_id).in_([p.id for p in postings.values()])))}
+        waiting = dict(session.execute(
+            select(col(Payout.village_id), func.count())
+            .select_from(Correction)
+            .join(Payout, col(Correction.payout_id) == col(Payout.id))
+            .where(col(Payout.village_id).in_(ids), col(Correction.listed_in_id).is_(None))
+            .group_by(col(Payout.village_id))).all())
+    due = due_report(db, period, today)
+    states = []
+    for village in villages:
+        vid = village.id or 0
+        count, total, flagged = counts.get(vid, (0, 0, 0))
+        posting = postings.get(vid)
+        lines = [line for line in due.lines if line.village == village.name and line.status is not DueStatus.AS_NEEDED]
+        if posting is not None:
+            stage = Stage.FILED if posting.id in boxed else Stage.POSTED
+        elif not count:
+            stage = Stage.NOT_IMPORTED
+        else:
+            stage = Stage.TO_CHECK if flagged else Stage.TO_POST
+        states.append(MonthState(
+            vid, village.name, period, stage, int(count), int(total), int(flagged),
+            posting.posted_on if posting else None, int(waiting.get(vid, 0)),
+            tuple((line.item, line.requirement, line.status.label) for line in lines),
+            sum(1 for line in lines if line.status is DueStatus.OVERDUE),
+        ))
+    return states
