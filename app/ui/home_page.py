@@ -30,7 +30,7 @@ class HomePage(QWidget):
     step_requested = Signal(object)  # NextStep: the window opens the page that does it
     village_picked = Signal(int)  # a row of the township table: show that village
 
-    def __init__(self, db, runner: TaskRunner, parent: QWidget | None = None,  # noqa: ANN001
+    def __init__(self, db, runner: TaskRunner, parent: QWidget | None = None,
                  today: dt.date | None = None) -> None:
         super().__init__(parent)
         self.db, self.runner = db, runner
@@ -120,7 +120,7 @@ class HomePage(QWidget):
         if self.state is not None:
             self.step_requested.emit(self.state.next_step)
 
-    def _township_row_opened(self, index) -> None:  # noqa: ANN001
+    def _township_row_opened(self, index) -> None:
         if 0 <= index.row() < len(self.township):
             self.village_picked.emit(self.township[index.row()].village_id)
 
