@@ -82,6 +82,9 @@ def _seed(ctx: _Context) -> str:
     added = initialize(ctx.database, ACTOR, "自检乡")  # type: ignore[arg-type]
     _check(added > 0, "没有写入任何补贴项目")
     ctx.village_id = add_village(ctx.database, SAMPLE_VILLAGE, ACTOR).id  # type: ignore[arg-type]
+    from app.services.village_settings import update_village  # a sheet without it is refused
+
+    update_village(ctx.database, ctx.village_id, ACTOR, supervision_phone="0351-1234567")  # type: ignore[arg-type]
     return f"补贴项目 {added} 个"
 
 
@@ -147,6 +150,10 @@ def _pdf(ctx: _Context) -> str:
     compact = "".join(_pdf_text(path).split())
     for wanted in (sheet.meta.title, rare_name):
         _check(wanted in compact, f"公开表 PDF 中读不出“{wanted}”")
+    from reportlab.lib import rl_accel
+
+    # Loaded through exec() strings, which a bundler cannot see: a missing accelerator is silent, slow.
+    _check(not rl_accel._py_funcs, "缺少 ReportLab 加速模块 _rl_accel（打印大表会很慢）")
     return f"公开表 PDF {pages} 页（含生僻字，已读回）"
 
 

@@ -14,11 +14,15 @@ import pytest
 
 from app.core.synthetic import SyntheticPerson, make_people
 from app.services.setup import initialize
+from app.services.village_settings import update_village
 from app.services.villages import add_village
 from app.storage.engine import Database, open_database
 
 ACTOR = "测试员"
 VILLAGE = "桃源村"
+SUPERVISION_PHONE = "0351-1234567"
+VILLAGE_CONTACTS = {"supervision_phone": SUPERVISION_PHONE, "contact_person": "王文书",
+                    "board_place": "村委会大院公开栏", "board_hours": "工作日 8:30—17:30"}
 
 
 @pytest.fixture
@@ -30,7 +34,10 @@ def db_path(tmp_path: Path) -> Path:
 def db(db_path: Path) -> Iterator[Database]:
     database = open_database(db_path)
     initialize(database, ACTOR, "青山镇")
-    add_village(database, VILLAGE, ACTOR, code="140123101")
+    village = add_village(database, VILLAGE, ACTOR, code="140123101201")
+    # What every public sheet must carry (domain.md, "Printed forms"; items 3-4 for the poster's guide):
+    # without it printing is refused (tests/test_village_settings.py).
+    update_village(database, village.id, ACTOR, **VILLAGE_CONTACTS)
     try:
         yield database
     finally:

@@ -80,7 +80,9 @@ def test_poster_on_a4_is_landscape_and_names_a_new_version_after_an_edit(db, tmp
     pages, reader = read(out)
     assert page_size(reader) == (842, 595)
     text = "".join(pages).replace("\n", "")
-    assert "目录版本：第 2 版" in text and "村集体林场承包" in text and "（未填写）" in text
+    assert "目录版本：第 2 版" in text and "村集体林场承包" in text
+    # No 咨询电话 set: the guide gives the supervision phone instead of "（未填写）" (issue 14).
+    assert "五、咨询电话：0351-1234567" in text and "（未填写）" not in text
 
 
 def notice_via_cli(db, tmp_path, people) -> list[str]:

@@ -29,9 +29,12 @@ def cli(tmp_path, capsys):
 
 def test_init_village_import_list_export(cli, people, tmp_path):
     assert cli("init")[0] == 0
-    assert cli("village", "add", "桃源村", "--code", "140123101")[0] == 0
+    assert cli("village", "add", "桃源村", "--code", "140123101201")[0] == 0  # 12 digits (issue 14)
     code, out, _ = cli("village", "list")
-    assert code == 0 and "桃源村" in out and "140123101" in out
+    assert code == 0 and "桃源村" in out and "140123101201" in out
+    # What a sheet prints (issue 14): without it the export below is refused.
+    assert cli("township", "set", "--name", "青山镇")[0] == 0
+    assert cli("village", "set", "桃源村", "--phone", "0351-1234567")[0] == 0
 
     path = write_xlsx(tmp_path / "十月发放.xlsx", grid(lines_for(people[:3], amount="560.5")))
     code, out, _ = cli("payouts", "import", str(path), "--village", "桃源村")

@@ -86,3 +86,14 @@ def test_a_published_number_is_spared_whatever_its_spelling():
     with published("0351-7654321", "140122196308097411"):
         assert for_output("电话 0351 765 4321；号码 140122-19630809-7411") == "电话 0351 765 4321；号码 140122-19630809-7411"
         assert for_output("另一个 13912345678") == "另一个 139****5678"
+
+
+def test_a_published_setting_spares_the_numbers_inside_it():
+    """A supervision phone set as 0351-7654321转12 prints whole on the sheet (issue 14's settings)."""
+    from app.core.disclosure import for_output, published
+
+    with published("0351-7654321转12", "0351 7654322（工作日 8:00-17:00）"):
+        assert for_output("监督电话：0351-7654321转12") == "监督电话：0351-7654321转12"
+        assert for_output("咨询电话：0351 7654322（工作日）") == "咨询电话：0351 7654322（工作日）"
+        assert for_output("村民电话 13912345678") == "村民电话 139****5678"
+    assert for_output("监督电话：0351-7654321转12") != "监督电话：0351-7654321转12"

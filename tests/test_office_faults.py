@@ -88,7 +88,11 @@ def seeded_database(path: Path, people, tmp_path: Path) -> dict[str, int]:
     database = open_database(path)
     try:
         initialize(database, ACTOR, "青山镇")
-        add_village(database, VILLAGE, ACTOR, code="140123101")
+        village = add_village(database, VILLAGE, ACTOR, code="140123101201")
+        from app.services.village_settings import update_village
+        from tests.conftest import VILLAGE_CONTACTS
+
+        update_village(database, village.id, ACTOR, **VILLAGE_CONTACTS)  # what a printed sheet needs (issue 14)
         source = write_xlsx(tmp_path / "十月.xlsx", grid(lines_for(people[:12])))
         import_payouts(database, ImportRequest(path=source, village=VILLAGE), ACTOR)
         return row_counts(database)

@@ -89,8 +89,10 @@ def test_posting_and_filing_on_postgresql(pg, people, tmp_path: Path):
     from app.services import archive
     from app.services.bulletin import publish
 
+    from app.services.village_settings import update_village
+
     initialize(pg, "测试员", "青山镇")
-    add_village(pg, "桃源村", "测试员")
+    update_village(pg, add_village(pg, "桃源村", "测试员").id, "测试员", supervision_phone="0351-1234567")  # issue 14
     archive.configure(pg, "桃源村", "J012", "测试员", default_category="GK")
     path = write_xlsx(tmp_path / "十月.xlsx", grid(lines_for(people[:3])))
     import_payouts(pg, ImportRequest(path=path, village="桃源村"), "测试员")

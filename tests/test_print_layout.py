@@ -155,7 +155,10 @@ def test_the_batch_prints_every_village_it_can_and_names_the_one_it_cannot(db, c
     from tests.conftest import ACTOR, VILLAGE
     from tests.payout_files import grid, lines_for, write_xlsx
 
-    add_village(db, "杏花村", ACTOR)
+    from app.services.village_settings import update_village
+    from tests.conftest import VILLAGE_CONTACTS
+
+    update_village(db, add_village(db, "杏花村", ACTOR).id, ACTOR, **VILLAGE_CONTACTS)
     import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "a.xlsx", grid(lines_for(people[:3]))), village=VILLAGE), ACTOR)
     import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "b.xlsx", grid(lines_for(people[3:6]))), village="杏花村"), ACTOR)
     with db.transaction() as session:  # a character no bundled font has (a private-use code point)

@@ -98,6 +98,7 @@ def test_cli_bulletin_publish_correct_and_all(db_path, people, tmp_path, capsys)
     assert cli("init", "--township", "青山镇")[0] == 0
     for name in ("桃源村", "杏花村"):
         cli("village", "add", name)
+        assert cli("village", "set", name, "--phone", "0351-1234567")[0] == 0  # else printing is refused
         path = write_xlsx(tmp_path / f"{name}.xlsx", grid(lines_for(people[:4] if name == "桃源村" else people[4:7])))
         assert cli("payouts", "import", str(path), "--village", name)[0] == 0
     code, out, _ = cli("bulletin", "--village", "桃源村", "--month", "2026-10", "--out", str(tmp_path / "s.pdf"),

@@ -17,9 +17,7 @@ from app.services.importing import ImportRequest, import_payouts
 from app.services.ledger import FILE_ORDER, PINYIN_ORDER
 from app.services.payouts import PayoutInput, add_payout
 from app.services.subsidies import list_subsidies
-from sqlmodel import select
-
-from app.storage.models import Village
+from app.services.village_settings import update_village, village_id_of
 from tests.conftest import ACTOR, VILLAGE
 from tests.payout_files import grid, lines_for, write_xlsx
 
@@ -32,9 +30,7 @@ def _names(db) -> list[str]:
 
 
 def _choose(db, order: str) -> None:
-    with db.transaction() as session:
-        village = session.exec(select(Village).where(Village.name == VILLAGE)).one()
-        village.sheet_order = order
+    update_village(db, village_id_of(db, VILLAGE), ACTOR, sheet_order=order)
 
 
 def _file_people(people):

@@ -74,10 +74,10 @@ def _register_catalog(catalog: argparse._SubParsersAction) -> None:
     poster.add_argument("--village", required=True, metavar="NAME")
     poster.add_argument("--out", required=True, type=Path, metavar="FILE.pdf")
     poster.add_argument("--size", choices=("A3", "A4"), default="A3")
-    poster.add_argument("--place", metavar="地点", help="查询地点（默认：村民委员会办公室）")
-    poster.add_argument("--hours", metavar="时间", help="查询时间")
-    poster.add_argument("--contact", metavar="NAME", help="接待人（默认：村文书）")
-    poster.add_argument("--phone", default="", metavar="电话", help="咨询电话")
+    poster.add_argument("--place", metavar="地点", help="查询地点（默认：设置中的公开栏位置）")
+    poster.add_argument("--hours", metavar="时间", help="查询时间（默认：设置中的公开时间）")
+    poster.add_argument("--contact", metavar="NAME", help="接待人（默认：设置中的联系人）")
+    poster.add_argument("--phone", metavar="电话", help="咨询电话（默认：设置中的咨询电话，未填则用监督电话）")
     poster.set_defaults(handler=cmd_catalog_poster)
 
 
@@ -197,14 +197,12 @@ def cmd_catalog_push(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog_poster(args: argparse.Namespace) -> int:
-    from app.outputs.catalog_poster import InspectionGuide, render_poster
+    from app.outputs.catalog_poster import render_poster
     from app.services.catalog import poster_data
 
     with _open(args) as database:
-        data, supervision = poster_data(database, args.village, _actor())
-    defaults = InspectionGuide()
-    guide = InspectionGuide(place=args.place or defaults.place, hours=args.hours or defaults.hours,
-                            contact=args.contact or defaults.contact, phone=args.phone, supervision_phone=supervision)
+        data, guide = poster_data(database, args.village, _actor(), place=args.place, hours=args.hours,
+                                  contact=args.contact, phone=args.phone)
     pages = render_poster(data, guide, args.out, args.size)
     print(f"已生成公开事项目录（第 {data.version} 版，{len(data.entries)} 项，{pages} 页）：{args.out}")
     return EXIT_OK

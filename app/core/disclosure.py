@@ -82,8 +82,12 @@ _PUBLISHED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("pub
 
 @contextlib.contextmanager
 def published(*numbers: str) -> Iterator[None]:
-    """While writing one document: these numbers (from the settings) are printed on purpose."""
-    wanted = frozenset(d for d in map(identifiers.digits_of, numbers) if d)
+    """While writing one document: these numbers (from the settings) are printed on purpose.
+
+    A setting may hold more than the number (0351-1234567转12, 0351-1234567（工作日）): every number
+    the gate would find inside it is published too, as the sink compares what it finds."""
+    spelled = [text[start:end] for text in numbers for start, end, _ in identifiers.find(text)]
+    wanted = frozenset(d for d in map(identifiers.digits_of, (*numbers, *spelled)) if d)
     token = _PUBLISHED.set(_PUBLISHED.get() | wanted)
     try:
         yield

@@ -1,15 +1,16 @@
 """Rendering many sheets at once on every core (township staff print all villages together).
 
 Workers receive plain data (BulletinSheet) and never touch the database. A sheet that cannot be
-printed (a name no font can draw) does not stop the others: it comes back as a problem naming the
-village, the person and the character, and the caller decides what to say.
+printed (a name no font can draw; a village whose supervision phone is not filled in, which comes as a
+RefusedSheet; a summary without the township's name) does not stop the others: it comes back as a
+problem naming the village and the reason, and the caller decides what to say.
 """
 
 from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -27,8 +28,24 @@ class Rendered:
     problem: str = ""  # why this sheet was not printed (Chinese), empty when it was
 
 
+@dataclass(frozen=True)
+class RefusedSheet(BulletinSheet):
+    """A village's sheet that must not be printed (its settings are incomplete): its totals still count
+    in the township summary; `refusal` says what to fill (app.services.village_settings.SettingsMissing)."""
+
+    refusal: str = ""
+
+
+def refused(sheet: BulletinSheet, refusal: str) -> RefusedSheet:
+    return RefusedSheet(**{f.name: getattr(sheet, f.name) for f in fields(sheet)}, refusal=refusal)
+
+
 def _render(job: Job, size: str) -> Rendered:
     sheet, path = job
+    if isinstance(sheet, RefusedSheet):
+        return Rendered(str(path), 0, sheet.refusal)
+    if not sheet.meta.township:  # the township summary: never with a made-up township's name
+        return Rendered(str(path), 0, f"{sheet.meta.title}：还没有填写乡镇名称。请在“设置”中填写后再打印")
     try:
         return Rendered(str(path), render_bulletin(sheet, path, size))
     except MissingGlyph as exc:

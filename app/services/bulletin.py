@@ -13,13 +13,19 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app.core import money
 from app.core.disclosure import Channel, policy_for
 from app.core.periods import add_months, format_month_zh
 from app.outputs.bulletin_model import BulletinSheet, CorrectionLine, SheetMeta, build_sheet
 from app.services import archive, audit
-from app.services.errors import Conflict, NotFound, ServiceError
-from app.services.ledger import LedgerFilter, fetch_all, get_record
+from app.services.errors import Conflict, ServiceError
+from app.services.ledger import LedgerFilter, fetch_all
+from app.services.village_settings import (
+    BULLETIN,
+    SettingsMissing,
+    real_name,
+    require_for_print,
+    township_name_for_print,
+)
 from app.services.villages import find_village
 from app.storage.engine import Database
 from app.storage.models import Correction, Payout, Person, Publication, SubsidyType, Township, Village
@@ -105,11 +111,18 @@ def sheet_for(
     channel: Channel | str = Channel.WALL,
     posting_start: dt.date | None = None,
     posting_end: dt.date | None = None,
+    require_settings: bool = True,
 ) -> BulletinSheet:
-    """The sheet as it prints now; for a posted month, exactly as it was posted."""
+    """The sheet as it prints now; for a posted month, exactly as it was posted.
+
+    Refused (SettingsMissing, naming what to fill) while the township's name or the village's
+    supervision phone is not set: every sheet carries them (domain.md, "Printed forms"). Only the
+    township batch asks without `require_settings`, to count a refused village in its summary."""
     with db.reading() as session:
         village = find_village(session, village_name)
-        township = session.get(Township, village.township_id) if village.township_id else None
+        if require_settings:
+            require_for_print(session, village, BULLETIN)
+        township_name = township_name_for_print(session, village)
         publication = find_publication(session, village.id or 0, period)
         # A posted sheet reprints in the order it was posted in, whatever the village chose since.
         order = publication.sheet_order if publication else village.sheet_order
@@ -123,7 +136,7 @@ def sheet_for(
     )
     meta = SheetMeta(
         village=village.name,
-        township=township.name if township else "",
+        township=township_name,
         period=period,
         posting_start=posting_start or default_start,
         posting_end=posting_end or default_end,
@@ -212,33 +225,10 @@ def publish(
 
 
 def correct(db: Database, payout_id: int, new_amount: str, reason: str, actor: str) -> int:
-    """A correction of a locked payout; an unlocked one is simply edited instead."""
-    new_fen = money.parse_fen(new_amount)
-    if not reason.strip():
-        raise ServiceError("更正必须写明原因")
-    with db.transaction() as session:
-        payout = session.get(Payout, payout_id)
-        if payout is None:
-            raise NotFound("这条发放记录不存在")
-        if find_publication(session, payout.village_id, payout.period) is None:
-            raise ServiceError("该月公开表尚未张贴，发放记录可以直接修改，无需更正")
-        record = get_record(session, payout_id)
-        correction = Correction(
-            payout_id=payout_id,
-            old_amount_fen=payout.amount_fen,
-            new_amount_fen=new_fen,
-            reason=reason.strip()[:500],
-            created_by=actor,
-        )
-        session.add(correction)
-        session.flush()
-        audit.record(
-            session, actor, "correct", "payout", payout_id,
-            before={"amount_fen": payout.amount_fen},
-            after={"amount_fen": new_fen, "reason": correction.reason, "correction_id": correction.id,
-                   "name": record.name if record else ""},
-        )
-        return correction.id or 0
+    """A correction of one locked payout (app.services.corrections); an unlocked one is edited instead."""
+    from app.services.corrections import correct_many
+
+    return correct_many(db, [(payout_id, new_amount)], reason, actor)[0].id
 
 
 def village_names(db: Database) -> list[str]:
@@ -247,9 +237,13 @@ def village_names(db: Database) -> list[str]:
 
 
 def township_sheets(db: Database, period: dt.date, channel: Channel | str = Channel.WALL) -> tuple[str, list[BulletinSheet]]:
-    """Every village that has payouts in the month, in village order, and the township's name."""
+    """Every village that has payouts in the month, in village order, and the township's name ("" while
+    it is not filled in). A village whose settings a sheet needs are missing comes as a RefusedSheet:
+    counted in the township summary, never printed, named by the batch with what to fill."""
+    from app.outputs.bulletin_batch import refused
+
     with db.reading() as session:
-        township = session.scalars(select(Township.name).order_by(Township.id)).first() or ""
+        township = real_name(session.scalars(select(Township).order_by(Township.id)).first())
         names = list(
             session.scalars(
                 select(Village.name)
@@ -257,4 +251,10 @@ def township_sheets(db: Database, period: dt.date, channel: Channel | str = Chan
                 .order_by(Village.id)
             )
         )
-    return township, [sheet_for(db, name, period, channel) for name in names]
+    sheets: list[BulletinSheet] = []
+    for name in names:
+        try:
+            sheets.append(sheet_for(db, name, period, channel))
+        except SettingsMissing as missing:
+            sheets.append(refused(sheet_for(db, name, period, channel, require_settings=False), missing.message))
+    return township, sheets

@@ -14,13 +14,13 @@ from sqlmodel import Session, select
 
 from app.core.catalog import STANDARD, VILLAGE, CatalogEntry, load_standard, merge_for_village, next_code, problems
 from app.core.subsidy_types import Rhythm
-from app.outputs.catalog_poster import PosterData
+from app.outputs.catalog_poster import InspectionGuide, PosterData
 from app.resources import resource_path
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
 from app.services.villages import find_village
 from app.storage.engine import Database
-from app.storage.models import CatalogItem, CatalogVersion, Township, Village
+from app.storage.models import CatalogItem, CatalogVersion, Village
 
 
 @dataclass(frozen=True)
@@ -232,13 +232,36 @@ def remove_village_item(db: Database, village_name: str, code: str, reason: str,
         return _view(session, village, version)
 
 
-def poster_data(db: Database, village_name: str, actor: str) -> tuple[PosterData, str]:
-    """The village's current catalog as the poster prints it, and the village's supervision phone."""
-    view = village_catalog(db, village_name, actor)
+def poster_data(db: Database, village_name: str, actor: str, *, place: str | None = None, hours: str | None = None,
+                contact: str | None = None, phone: str | None = None) -> tuple[PosterData, InspectionGuide]:
+    """The village's current catalog as the poster prints it, and its inspection guide from the
+    village's settings (公开栏位置, 公开时间, 联系人, 咨询电话 — the consulting phone falls back to the
+    supervision phone); a value given here (the command's flags) replaces the setting.
+
+    Refused (SettingsMissing) while the township's name, the supervision phone, the contact person,
+    the place or the hours are missing after the replacements (domain.md items 3-4)."""
+    from app.services.village_settings import (
+        POSTER,
+        SettingsMissing,
+        missing_settings,
+        township_name_for_print,
+    )
+
+    overrides = {"board_place": place, "board_hours": hours, "contact_person": contact, "consult_phone": phone}
+    overrides = {key: value.strip() for key, value in overrides.items() if value and value.strip()}
     with db.reading() as session:
         village = find_village(session, village_name)
-        township = session.get(Township, village.township_id) if village.township_id else None
-        phone = village.supervision_phone
+        missing = [(key, label) for key, label in missing_settings(session, village, POSTER) if key not in overrides]
+        if missing:
+            raise SettingsMissing(village.id or 0, village.name, missing)
+        township = township_name_for_print(session, village)
+        guide = InspectionGuide(
+            place=overrides.get("board_place", village.board_place),
+            hours=overrides.get("board_hours", village.board_hours),
+            contact=overrides.get("contact_person", village.contact_person),
+            phone=overrides.get("consult_phone", village.consult_phone) or village.supervision_phone,
+            supervision_phone=village.supervision_phone,
+        )
+    view = village_catalog(db, village_name, actor)
     saved = f"{view.saved_on.year}年{view.saved_on.month}月{view.saved_on.day}日"
-    return PosterData(view.village, township.name if township else "", view.number, view.standard_number, saved,
-                      view.entries), phone
+    return PosterData(view.village, township, view.number, view.standard_number, saved, view.entries), guide

@@ -14,12 +14,21 @@ from app.core.periods import add_months
 from app.core.synthetic import RARE, make_people
 from app.services import audit
 from app.services.errors import Conflict
-from app.services.setup import ensure_township, seed_subsidy_types
+from app.services.setup import DEFAULT_TOWNSHIP, ensure_township, seed_subsidy_types
 from app.storage.engine import Database
 from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, table_of, utcnow
 
 DEMO_TOWNSHIP = "青山镇"
-DEMO_VILLAGES = (("桃源村", "140123101"), ("杏花村", "140123102"), ("石门村", "140123103"))
+DEMO_TOWNSHIP_CODE = "140123101"  # 统计用区划代码: county 140123, township 101
+DEMO_VILLAGES = (("桃源村", "140123101201"), ("杏花村", "140123101202"), ("石门村", "140123101203"))
+# Every setting a public sheet needs (app.services.village_settings.REQUIRED_FOR), so the demo prints.
+DEMO_CONTACTS = {
+    "supervision_phone": "0351-1234567",
+    "consult_phone": "0351-7654321",
+    "contact_person": "王文书",
+    "board_place": "村委会大院门口公开栏",
+    "board_hours": "工作日 上午8:30—12:00，下午14:30—17:30",
+}
 PEOPLE_PER_VILLAGE = 120
 # (subsidy, share of villagers receiving it, monthly amount in 分 or None for yearly/one-off)
 _PLAN = (
@@ -46,12 +55,18 @@ def seed_demo(db: Database, actor: str, today: dt.date | None = None, seed: int 
         if session.execute(select(col(Village.id))).first():
             raise Conflict("数据库中已经有村的数据，演示数据只能放进新的数据库")
         township = ensure_township(session, actor, DEMO_TOWNSHIP)
+        if township.name == DEFAULT_TOWNSHIP:  # a fresh database's placeholder: the demo names it
+            township.name = DEMO_TOWNSHIP
+        township.code = township.code or DEMO_TOWNSHIP_CODE
+        session.add(township)
         seed_subsidy_types(session, actor)
         types = {row.name: row.id or 0 for row in session.scalars(select(SubsidyType))}
         total = 0
         people = make_people(PEOPLE_PER_VILLAGE * len(DEMO_VILLAGES), seed=seed, rare_share=0.0)
         for index, (village_name, code) in enumerate(DEMO_VILLAGES):
-            village = Village(name=village_name, code=code, township_id=township.id, supervision_phone="0351-1234567")
+            village = Village(name=village_name, code=code, township_id=township.id)
+            for key, value in DEMO_CONTACTS.items():
+                setattr(village, key, value)
             session.add(village)
             session.flush()
             group_ids = _groups(session, village.id or 0)

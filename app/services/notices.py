@@ -410,9 +410,17 @@ _SIGNATURE_ROLES = {State.DRAFT.value: "拟稿人", State.COMMITTEE_REVIEW.value
 
 
 def notice_sheet(db: Database, notice_id: int) -> NoticeSheet:
-    """The notice as it prints: unmasked plain data, the output masks it for the channel."""
+    """The notice as it prints: unmasked plain data, the output masks it for the channel.
+
+    Refused (SettingsMissing) while the township's name or the village's supervision phone is not
+    set: the sheet prints both (domain.md, "Printed forms")."""
+    from app.services.village_settings import NOTICE, require_for_print, township_name_for_print
+
     detail = notice_detail(db, notice_id)
     notice = detail.notice
+    with db.reading() as session:
+        require_for_print(session, detail.village, NOTICE)
+        township = township_name_for_print(session, detail.village)
     signatures: list[Signature] = []
     for step in detail.steps:
         if step.to_state == State.DRAFT.value:
@@ -420,7 +428,7 @@ def notice_sheet(db: Database, notice_id: int) -> NoticeSheet:
         elif step.from_state in _SIGNATURE_ROLES:
             signatures.append(Signature(_SIGNATURE_ROLES[step.from_state], step.signed_by, step.signed_on))
     return NoticeSheet(
-        village=detail.village.name, township=detail.township, subject=notice.subject, item_name=detail.item_name,
+        village=detail.village.name, township=township, subject=notice.subject, item_name=detail.item_name,
         rule_text=f"{notice.kind}公示期{rules.rule_for(notice.kind).text}", body=notice.body,
         start=notice.start_date, end=notice.end_date, place=notice.place,
         supervision_phone=detail.village.supervision_phone, state_label=detail.state.label,

@@ -33,14 +33,19 @@ def _clean_name(name: str) -> str:
 
 
 def add_village(db: Database, name: str, actor: str, code: str = "") -> VillageInfo:
+    """A new village; its code, when given, is its 12-digit 统计用区划代码 (village_settings)."""
+    from app.services.village_settings import VILLAGE_CODE_DIGITS, apply_village_values, check_code
+
     name = _clean_name(name)
+    code = check_code("code", code, VILLAGE_CODE_DIGITS)
     with db.transaction() as session:
         if session.exec(select(Village).where(Village.name == name)).first():
             raise Conflict(f"村“{name}”已经存在")
         township = ensure_township(session, actor)
-        village = Village(name=name, code=code.strip(), township_id=township.id)
+        village = Village(name=name, township_id=township.id)
         session.add(village)
         session.flush()
+        apply_village_values(session, village, {"code": code})
         audit.record(session, actor, "create", "village", village.id, after={"name": name, "code": village.code})
         return VillageInfo(village.id or 0, village.name, village.code, 0, 0)
 
