@@ -72,9 +72,6 @@ def build_parser() -> argparse.ArgumentParser:
     v_add.add_argument("name", metavar="NAME")
     v_add.add_argument("--code", default="", help="村的代码（统计用区划代码）")
     v_add.set_defaults(handler=cmd_village_add)
-    v_list = village.add_parser("list", help="列出所有村")
-    _add_db(v_list)
-    v_list.set_defaults(handler=cmd_village_list)
 
     payouts = commands.add_parser("payouts", help="补贴发放台账：导入、列出、导出").add_subparsers(
         dest="payouts_command", metavar="操作", required=True, parser_class=_Parser
@@ -145,9 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     from app.cli import notice_commands
 
     notice_commands.register(commands)
-    from app.cli import backup_commands
+    from app.cli import backup_commands, setup_commands
 
     backup_commands.register(commands)
+    setup_commands.register(commands)  # township and village settings; its `village list` says what is missing
     return parser
 
 
@@ -213,18 +211,6 @@ def cmd_village_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_village_list(args: argparse.Namespace) -> int:
-    from app.services.villages import list_villages
-
-    with _open(args) as database:
-        villages = list_villages(database)
-    if not villages:
-        print("还没有任何村。用 cunwu village add 村名 添加。")
-    for village in villages:
-        print(f"{village.name}\t{village.code}\t{village.people} 人\t{village.payouts} 条发放记录")
-    return EXIT_OK
-
-
 def _terminal_progress() -> Callable[[str, int, int], None]:
     if not sys.stderr.isatty():
         return lambda stage, done, total: None
@@ -260,12 +246,9 @@ def cmd_payouts_import(args: argparse.Namespace) -> int:
 
 
 def _records(database, village_name: str, month):  # noqa: ANN001, ANN202
-    from app.services.ledger import LedgerFilter, fetch_all
-    from app.services.villages import find_village
+    from app.services.ledger import village_ledger
 
-    with database.reading() as session:
-        village = find_village(session, village_name)
-        return village.name, fetch_all(session, LedgerFilter(village_id=village.id, period=month))
+    return village_ledger(database, village_name, month)
 
 
 def cmd_payouts_list(args: argparse.Namespace) -> int:

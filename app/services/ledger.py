@@ -1,14 +1,23 @@
-"""Reading the payout ledger: filtered, sorted and paged in SQL so a million rows stay fast."""
+"""Reading the payout ledger: filtered, sorted and paged in SQL so a million rows stay fast.
+
+The window and the command line call the functions that take the `Database` (`ledger_page`,
+`ledger_summary`, `ledger_rows`, `village_months`, `village_groups`, `village_ledger`): each opens its
+own reading session and returns plain data. The session-taking ones (`fetch_page`, `fetch_all`, …) are
+for services that read the ledger inside a transaction of their own.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlmodel import Session
 
 from app.core.ledger_record import LedgerRecord
 from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
+from app.services.villages import find_village
+from app.storage.engine import Database
 from app.storage.models import Payout, Person, SubsidyType, VillagerGroup, table_of
 
 _payout = table_of(Payout)
@@ -27,6 +36,7 @@ SORT_COLUMNS = {
     "pay_date": _payout.c.pay_date,
     "standard": _payout.c.standard,
     "note": _payout.c.note,
+    "record": _payout.c.id,
 }
 
 _COLUMNS = (
@@ -107,7 +117,7 @@ def fetch_all(session: Session, flt: LedgerFilter, name_order: str = PINYIN_ORDE
     (by their initials, a surname by its own reading as the filter has it: 曾 under z), not in the
     order of their code points, which no villager can follow — or, by the village's choice, in the
     order of the county's file (rows typed in by hand after the file's, in pinyin order)."""
-    names = [_person.c.name_initials, _person.c.name, _payout.c.id]
+    names: list[ColumnElement[Any]] = [_person.c.name_initials, _person.c.name, _payout.c.id]
     if name_order == FILE_ORDER:
         # NULLs sort first on SQLite and last on PostgreSQL: say where they go.
         by_hand = case((_payout.c.source_order.is_(None), 1), else_=0)
@@ -137,3 +147,62 @@ def months_with_payouts(session: Session, village_id: int | None) -> list[dt.dat
 def get_record(session: Session, payout_id: int) -> LedgerRecord | None:
     row = session.execute(_joined(select(*_COLUMNS)).where(_payout.c.id == payout_id)).first()
     return _record(row) if row else None
+
+
+# --- for the window and the command line: the Database in, plain data out --------------------
+
+
+def ledger_page(
+    db: Database,
+    flt: LedgerFilter,
+    offset: int,
+    limit: int,
+    sort: str = DEFAULT_SORT,
+    descending: bool = False,
+) -> list[LedgerRecord]:
+    """One page of the ledger as the screen shows it (filtered, sorted)."""
+    with db.reading() as session:
+        return fetch_page(session, flt, offset, limit, sort, descending)
+
+
+def ledger_summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
+    """(count, total in 分) of what the filter selects."""
+    with db.reading() as session:
+        return summarize(session, flt)
+
+
+def ledger_rows(db: Database, flt: LedgerFilter, name_order: str = PINYIN_ORDER) -> list[LedgerRecord]:
+    """Every row the filter selects, in print order (see `fetch_all`)."""
+    with db.reading() as session:
+        return fetch_all(session, flt, name_order)
+
+
+def village_months(db: Database, village_id: int | None) -> list[dt.date]:
+    """The months with payouts, newest first (all villages' for None)."""
+    with db.reading() as session:
+        return months_with_payouts(session, village_id)
+
+
+def village_groups(db: Database, village_id: int) -> list[tuple[int, str]]:
+    """The village's villager groups as (id, name), by name: what LedgerFilter.group_id takes."""
+    query = select(_group.c.id, _group.c.name).where(_group.c.village_id == village_id).order_by(_group.c.name)
+    with db.reading() as session:
+        return [(int(group_id), str(name)) for group_id, name in session.execute(query)]
+
+
+def village_ledger(db: Database, village_name: str, month: dt.date | None) -> tuple[str, list[LedgerRecord]]:
+    """A village named by the clerk (the command line's `--village`): its name as stored and the
+    month's rows (every month's for None) in print order. Refused (NotFound) for an unknown name."""
+    with db.reading() as session:
+        village = find_village(session, village_name)
+        return village.name, fetch_all(session, LedgerFilter(village_id=village.id, period=month))
+
+
+def batch_place(db: Database, batch_id: int) -> tuple[int, dt.date] | None:
+    """Where an import went: its village and its newest month (None when it wrote no payouts), so
+    that the window can show what was just imported."""
+    query = (select(_payout.c.village_id, func.max(_payout.c.period)).where(_payout.c.batch_id == batch_id)
+             .group_by(_payout.c.village_id).order_by(func.max(_payout.c.period).desc()))
+    with db.reading() as session:
+        row = session.execute(query).first()
+    return (int(row[0]), row[1]) if row else None

@@ -7,18 +7,14 @@ in the list, so a PC two clerks share needs one click.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.core.disclosure import for_output
+from app.ui.pc_settings import settings
 
 _KEY_CURRENT, _KEY_RECENT = "actor/current", "actor/recent"
 _RECENT_KEPT = 8
 NAME_MAX = 20  # audit_log.actor holds 60; a person's name with a title fits in 20
-
-
-def settings() -> QSettings:
-    return QSettings("Cunwu", "cunwu")
 
 
 def remembered() -> str:

@@ -1,11 +1,13 @@
 """“归档”: a village's filed pieces by year and month; add, void, attach evidence, print index and labels.
 
-Thin: every read and write is a service call (app.services.archive); printing runs off the GUI thread.
+Thin: every read and write is a service call (app.services.archive), and every one, printing too, runs
+off the GUI thread (app.ui.background).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -25,12 +27,11 @@ from PySide6.QtWidgets import (
 
 from app.core.archive import Retention
 from app.services import archive
-from app.services.errors import ServiceError
 from app.storage.engine import Database
 from app.ui import messages
-from app.ui.background import TaskRunner
+from app.ui.background import Task, TaskRunner
 from app.ui.date_inputs import DayEdit
-from app.ui.table_helpers import ask_text, fill_rows, read_only_table, selected_index
+from app.ui.table_helpers import ask_text, fill_rows, fit_to_screen, read_only_table, selected_index
 
 HEADERS = ("件号", "档号", "日期", "题名", "页数", "保管期限", "盒号", "留痕", "备注")
 
@@ -73,8 +74,8 @@ class ArchivePage(QDialog):
         self.db, self.village, self.actor = db, village, actor
         self.runner = TaskRunner(self)
         self.rows: list[archive.PieceInfo] = []
+        self._reading: Task | None = None
         self.setWindowTitle(f"归档 — {village}")
-        self.resize(1100, 640)
 
         self.year = QSpinBox()
         self.year.setRange(2000, 2099)
@@ -122,19 +123,37 @@ class ArchivePage(QDialog):
         self.void_button.clicked.connect(self.void)
         self.index_button.clicked.connect(self.print_index)
         self.labels_button.clicked.connect(self.print_labels)
+        fit_to_screen(self, 1100, 640)
         self.reload()
 
     # --- reading ---------------------------------------------------------------------------
-    def reload(self) -> None:
-        _, self.rows = archive.pieces(self.db, self.village, self.year.value(), self.month.currentData())
+    def reload(self, status: str | None = None) -> None:
+        """Read the year's (or month's) pieces in a worker; then show `status`, else the count."""
+        db, village, year, month = self.db, self.village, self.year.value(), self.month.currentData()
+        if self._reading is not None:
+            self._reading.drop()
+        self._reading = self.runner.start(
+            lambda task: archive.pieces(db, village, year, month)[1],
+            on_success=lambda rows: self._listed(rows, status),
+            on_failure=lambda error: self._failed("无法读取", "读取归档文件时出错", error),
+            lane="read",
+        )
+
+    def _listed(self, rows: list[archive.PieceInfo], status: str | None) -> None:
+        self._reading = None
+        self.rows = rows
         fill_rows(self.table, [
             (piece.number, piece.code or "（未设全宗号）", piece.date, piece.title, str(piece.pages),
              piece.retention.label, str(piece.box_number or ""),
              f"{piece.evidence_count} 份" if piece.evidence_count else "", piece.remark)
             for piece in self.rows
         ])
-        self.status.setText(f"共 {len(self.rows)} 件")
+        self.status.setText(status if status is not None else f"共 {len(self.rows)} 件")
         self._update_buttons()
+
+    def _failed(self, title: str, what: str, error: BaseException) -> None:
+        self.status.setText("")
+        messages.failed(self, title, what, error)
 
     def selected(self) -> archive.PieceInfo | None:
         index = selected_index(self.table)
@@ -145,15 +164,10 @@ class ArchivePage(QDialog):
         for button in (self.attach_button, self.check_button, self.void_button):
             button.setEnabled(chosen)
 
-    def _run(self, call, success: str) -> bool:  # noqa: ANN001
-        try:
-            call()
-        except ServiceError as error:
-            messages.refuse(self, "没有完成", error.message, error.problems)
-            return False
-        self.reload()
-        self.status.setText(success)
-        return True
+    def _run(self, call: Callable[[], object], success: str) -> None:
+        """A write in the worker; then the list again, and `success`. A refusal says why."""
+        self.runner.start(lambda task: call(), on_success=lambda _: self.reload(status=success),
+                          on_failure=lambda error: self._failed("没有完成", "保存时出错", error), lane="write")
 
     # --- writing ---------------------------------------------------------------------------
     def edit_settings(self) -> None:
@@ -162,18 +176,19 @@ class ArchivePage(QDialog):
             return
         category = ask_text(self, "归档设置", "自动归档文件的类别代码（如 GK，可不填）：", "保存")
         if category is not None:
-            self._run(lambda: archive.configure(self.db, self.village, fonds, self.actor, default_category=category),
+            db, village, actor = self.db, self.village, self.actor
+            self._run(lambda: archive.configure(db, village, fonds, actor, default_category=category),
                       f"已设置全宗号 {fonds.strip()}")
 
     def add_piece(self) -> None:
         dialog = PieceDialog(self)
         if not dialog.exec():
             return
-        self._run(lambda: archive.add_piece(
-            self.db, self.village, self.actor, title=dialog.title.text(), doc_date=dialog.date.day(),
-            retention=dialog.retention.currentData(), pages=dialog.pages.value(),
-            doc_number=dialog.doc_number.text(), responsible=dialog.responsible.text(), remark=dialog.remark.text(),
-        ), "已登记")
+        db, village, actor = self.db, self.village, self.actor
+        fields = dict(title=dialog.title.text(), doc_date=dialog.date.day(), retention=dialog.retention.currentData(),
+                      pages=dialog.pages.value(), doc_number=dialog.doc_number.text(),
+                      responsible=dialog.responsible.text(), remark=dialog.remark.text())
+        self._run(lambda: archive.add_piece(db, village, actor, **fields), "已登记")
 
     def attach(self) -> None:
         piece = self.selected()
@@ -181,14 +196,20 @@ class ArchivePage(QDialog):
             return
         path, _ = QFileDialog.getOpenFileName(self, "选择照片或扫描件", "", "照片或扫描件 (*.jpg *.jpeg *.png *.pdf)")
         if path:
-            self._run(lambda: archive.attach_evidence(self.db, piece.id, Path(path), self.actor),
+            db, actor = self.db, self.actor
+            self._run(lambda: archive.attach_evidence(db, piece.id, Path(path), actor),
                       f"已为件号 {piece.number} 附上“{Path(path).name}”")
 
     def check(self) -> None:
         piece = self.selected()
         if piece is None:
             return
-        checks = archive.check_evidence(self.db, piece.id)
+        db = self.db
+        self.runner.start(lambda task: archive.check_evidence(db, piece.id),
+                          on_success=lambda checks: self._checked(piece, checks),
+                          on_failure=lambda error: self._failed("核对留痕", "核对时出错", error), lane="read")
+
+    def _checked(self, piece: archive.PieceInfo, checks: list[archive.EvidenceCheck]) -> None:
         if not checks:
             messages.inform(self, "核对留痕", f"件号 {piece.number} 没有附照片或扫描件。")
         elif all(item.state == "完好" for item in checks):
@@ -203,7 +224,8 @@ class ArchivePage(QDialog):
             return
         reason = ask_text(self, "作废归档文件", f"作废件号 {piece.number}（件号不会再用）的原因：", "作废")
         if reason is not None:
-            self._run(lambda: archive.void_piece(self.db, piece.id, reason, self.actor), f"已作废件号 {piece.number}")
+            db, actor = self.db, self.actor
+            self._run(lambda: archive.void_piece(db, piece.id, reason, actor), f"已作废件号 {piece.number}")
 
     # --- printing --------------------------------------------------------------------------
     def print_index(self) -> None:
@@ -215,7 +237,7 @@ class ArchivePage(QDialog):
         out = Path(path) if Path(path).suffix.lower() in (".pdf", ".xlsx") else Path(path + ".pdf")
         db, village = self.db, self.village
 
-        def work(task):  # noqa: ANN001, ANN202
+        def work(task):
             from app.outputs.filing_index import render_index_pdf, write_index_xlsx
 
             village_name, fonds, rows = archive.index_rows(db, village, year, month)
@@ -237,7 +259,7 @@ class ArchivePage(QDialog):
             return
         db, village, actor, out = self.db, self.village, self.actor, Path(path)
 
-        def work(task):  # noqa: ANN001, ANN202
+        def work(task):
             from app.outputs.box_labels import render_labels
 
             labels = archive.box_labels(db, village, year, actor)
@@ -246,15 +268,14 @@ class ArchivePage(QDialog):
 
         self._print(work)
 
-    def _print(self, work) -> None:  # noqa: ANN001
+    def _print(self, work) -> None:
         self.status.setText("正在生成……")
         for button in (self.index_button, self.labels_button):
             button.setEnabled(False)
 
         def done(sentence: str) -> None:
             self._printing_done()
-            self.reload()
-            self.status.setText(sentence)
+            self.reload(status=sentence)
 
         def failed(error: BaseException) -> None:
             self._printing_done()
@@ -267,6 +288,6 @@ class ArchivePage(QDialog):
             button.setEnabled(True)
         self.status.setText("")
 
-    def done(self, result: int) -> None:  # noqa: D401 - Qt override: stop the worker with the dialog
+    def done(self, result: int) -> None:
         self.runner.shutdown()
         super().done(result)

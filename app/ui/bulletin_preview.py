@@ -11,7 +11,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QDate, QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMessageBox,
     QPushButton,
     QScrollArea,
     QVBoxLayout,
@@ -32,38 +31,28 @@ from PySide6.QtWidgets import (
 
 from app.core.disclosure import Channel
 from app.core.periods import format_month, format_month_zh
+from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages, pdf_pages
+from app.ui.background import Task, TaskRunner
 
 
-class _RenderSignals(QObject):
-    done = Signal(str, int, str)  # pdf path, pages, summary
-    failed = Signal(str)
+def _render(db: Database, request: dict, out: Path) -> tuple[str, int, str]:
+    """Worker side: the sheet as the CLI makes it, into the dialog's temporary folder."""
+    from app.outputs.bulletin_pdf import render_bulletin
+    from app.services.bulletin import sheet_for
+
+    sheet = sheet_for(db, request["village"], request["period"], request["channel"], request["start"], request["end"])
+    pages = render_bulletin(sheet, out, request["size"])
+    return str(out), pages, f"共 {sheet.total_count} 人次，合计 {sheet.total_text} 元"
 
 
-class _RenderJob(QRunnable):
-    def __init__(self, db: Database, request: dict, out: Path) -> None:
-        super().__init__()
-        self.db, self.request, self.out = db, request, out
-        self.signals = _RenderSignals()
+def _write_excel(db: Database, request: dict, target: Path) -> None:
+    from app.outputs.bulletin_xlsx import write_bulletin_xlsx
+    from app.services.bulletin import sheet_for
 
-    def run(self) -> None:
-        from app.outputs.bulletin_pdf import render_bulletin
-        from app.services.bulletin import sheet_for
-
-        try:
-            sheet = sheet_for(self.db, self.request["village"], self.request["period"], self.request["channel"],
-                              self.request["start"], self.request["end"])
-            pages = render_bulletin(sheet, self.out, self.request["size"])
-            summary = f"共 {sheet.total_count} 人次，合计 {sheet.total_text} 元"
-            self.signals.done.emit(str(self.out), pages, summary)
-        except Exception as exc:  # shown to the clerk: Chinese, through the gate
-            from app.ui import crash
-            from app.ui.messages import error_text
-
-            if crash.is_unexpected(exc):
-                crash.log_only(exc, "bulletin preview failed")  # the traceback, for whoever helps
-            self.signals.failed.emit(error_text(exc))
+    sheet = sheet_for(db, request["village"], request["period"], request["channel"], request["start"], request["end"])
+    write_bulletin_xlsx(sheet, target)
 
 
 def _qdate(day: dt.date) -> QDate:
@@ -76,12 +65,19 @@ def _pydate(value: QDate) -> dt.date:
 
 class BulletinPreviewDialog(QDialog):
     rendered = Signal()
+    posted = Signal()  # the posting was registered: the month is locked
 
-    def __init__(self, db: Database, village: str, period: dt.date, actor: str, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database, village: str, period: dt.date, actor: str, parent: QWidget | None = None,
+                 runner: TaskRunner | None = None) -> None:
         super().__init__(parent)
         from app.services.bulletin import default_posting_period, village_names
 
         self.db, self.actor = db, actor
+        # Every database call and the rendering run here, off the GUI thread: the window's runner, or
+        # the dialog's own when it is opened alone.
+        self._runner = runner or TaskRunner(self)
+        self._tasks: list[Task] = []
+        self.settings_dialog: QDialog | None = None
         self.pdf_path: Path | None = None
         self.pages = 0
         self.page_index = 0
@@ -91,8 +87,8 @@ class BulletinPreviewDialog(QDialog):
         self.resize(1100, 780)
 
         self.village = QComboBox()
-        self.village.addItems(village_names(db))
-        self.village.setCurrentText(village)
+        self.village.addItem(village)  # the others arrive from the worker
+        self._start(lambda task: village_names(db), self._names_arrived)
         self.month = QLineEdit(format_month(period))
         self.channel = QComboBox()
         for item in Channel:
@@ -187,15 +183,31 @@ class BulletinPreviewDialog(QDialog):
             return
         self._renders += 1
         out = Path(self._folder.name) / f"sheet-{self._renders}.pdf"
-        job = _RenderJob(self.db, request, out)
-        job.signals.done.connect(self._rendered)
-        job.signals.failed.connect(self._failed)
+        db = self.db
         self._set_ready(False)
         self.refresh_button.setEnabled(False)
         self.status.setText("正在生成公开表……")
-        QThreadPool.globalInstance().start(job)
+        self._start(lambda task: _render(db, request, out), self._rendered, self._render_failed)
 
-    def _rendered(self, path: str, pages: int, summary: str) -> None:
+    def _start(self, work, on_success, on_failure=None) -> None:
+        on_failure = on_failure or (lambda error: messages.failed(self, "公开表", "没有做成", error))
+        self._tasks = [task for task in self._tasks if task.running]
+        self._tasks.append(self._runner.start(work, on_success=on_success, on_failure=on_failure, lane="print"))
+
+    def _names_arrived(self, names: list[str]) -> None:
+        shown = self.village.currentText()
+        self.village.clear()
+        self.village.addItems(names)
+        self.village.setCurrentText(shown)
+
+    def _render_failed(self, error: BaseException) -> None:
+        if isinstance(error, SettingsMissing):  # said with a way to fill them in (app.ui.settings_dialog)
+            self._missing(error)
+        else:
+            self._failed(messages.error_text(error))
+
+    def _rendered(self, result: tuple[str, int, str]) -> None:
+        path, pages, summary = result
         self.pdf_path, self.pages = Path(path), pages
         self.status.setText(f"已生成 {pages} 页，{summary}")
         self.refresh_button.setEnabled(True)
@@ -207,6 +219,24 @@ class BulletinPreviewDialog(QDialog):
         self.refresh_button.setEnabled(True)
         self.status.setText(message)
         messages.warn(self, "无法生成公开表", message)
+
+    def _missing(self, error: SettingsMissing) -> None:
+        self.refresh_button.setEnabled(True)
+        self.explain_missing(error)
+
+    def explain_missing(self, error: SettingsMissing) -> None:
+        """The sheet lacks settings (监督电话, 乡镇名称…): say which, offer “去填写”."""
+        from app.ui.settings_dialog import explain_missing
+
+        self.status.setText(error.message)
+        explain_missing(self, error, self.open_settings_at)
+
+    def open_settings_at(self, village_id: int, field: str) -> None:
+        """设置 at the missing field; once saved, the preview is made again."""
+        from app.ui.settings_dialog import open_settings
+
+        self.settings_dialog = dialog = open_settings(self, self.db, self._runner, village_id, field, actor=self.actor)
+        dialog.saved.connect(self.refresh)
 
     def show_page(self, index: int) -> None:
         if not self.pdf_path or not 0 <= index < self.pages:
@@ -224,7 +254,7 @@ class BulletinPreviewDialog(QDialog):
         width_inches = pdf_pages.page_width_points(self.pdf_path, self.page_index) / pdf_pages.POINTS_PER_INCH
         return available / width_inches
 
-    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+    def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         if self.pdf_path:
             self.show_page(self.page_index)
@@ -265,55 +295,75 @@ class BulletinPreviewDialog(QDialog):
             self.status.setText(f"已保存：{target}")
 
     def save_excel(self) -> None:
-        from app.outputs.bulletin_xlsx import write_bulletin_xlsx
-        from app.services.bulletin import sheet_for
-
         request = self.request()
         if request is None:
             return
         target, _ = QFileDialog.getSaveFileName(self, "导出 Excel", self._default_name(".xlsx"), "Excel 文件 (*.xlsx)")
         if not target:
             return
-        sheet = sheet_for(self.db, request["village"], request["period"], request["channel"], request["start"], request["end"])
-        write_bulletin_xlsx(sheet, Path(target))
-        self.status.setText(f"已导出：{target}")
+        db = self.db
+        self.status.setText("正在导出……")
+        self._start(lambda task: _write_excel(db, request, Path(target)),
+                    lambda _: self.status.setText(f"已导出：{target}"), self._excel_failed)
+
+    def _excel_failed(self, error: BaseException) -> None:
+        if isinstance(error, SettingsMissing):
+            self.explain_missing(error)
+        elif isinstance(error, OSError):
+            self.status.setText("")
+            messages.warn(self, "没有导出", f"Excel 文件无法写入（可能正在 Excel 中打开）：{messages.error_text(error)}")
+        else:
+            messages.failed(self, "没有导出", "导出时出错", error)
 
     def register_posting(self) -> None:
-        from app.services.bulletin import Backdated, publish
-        from app.services.errors import ServiceError
-
         request = self.request()
         if request is None:
             return
         dialog = PostingDialog(self)
         if dialog.exec() != QDialog.DialogCode.Accepted:
             return
-        answer = QMessageBox.question(
-            self,
-            "确认登记张贴",
+        if not messages.confirm(
+            self, "确认登记张贴",
             f"登记后，{request['village']}{format_month_zh(request['period'])}的发放记录将被锁定，"
-            "以后只能通过“更正”修改。确定登记吗？",
-        )
-        if answer != QMessageBox.StandardButton.Yes:
+            "以后只能通过“更正”修改。确定登记吗？", "登记",
+        ):
             return
         args = (self.db, request["village"], request["period"], dialog.posted_on(), dialog.posted_by(),
                 self.actor, request["start"], request["end"], dialog.photo())
-        try:
-            try:
-                info = publish(*args)
-            except Backdated as exc:
-                if not messages.confirm(self, "补登张贴", exc.message, "确认补登"):
-                    return
-                info = publish(*args, backdate=True)
-        except ServiceError as exc:
-            messages.warn(self, "无法登记", exc.message)
-            return
-        self.status.setText(f"已登记张贴（{info.posted_on.isoformat()}，{info.posted_by}），该月发放记录已锁定")
+        self._publish(args, backdate=False)
 
-    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        QThreadPool.globalInstance().waitForDone(10_000)
+    def _publish(self, args: tuple, backdate: bool) -> None:
+        from app.services.bulletin import publish
+
+        self.status.setText("正在登记……")
+        self._start(lambda task: publish(*args, backdate=backdate), self._published,
+                    lambda error: self._publish_failed(args, error))
+
+    def _publish_failed(self, args: tuple, error: BaseException) -> None:
+        from app.services.bulletin import Backdated
+
+        self.status.setText("")
+        if isinstance(error, Backdated):
+            if messages.confirm(self, "补登张贴", error.message, "确认补登"):
+                self._publish(args, backdate=True)
+        elif isinstance(error, SettingsMissing):
+            self.explain_missing(error)
+        else:
+            messages.failed(self, "无法登记", "登记时出错", error)
+
+    def _published(self, info) -> None:
+        self.status.setText(f"已登记张贴（{info.posted_on.isoformat()}，{info.posted_by}），该月发放记录已锁定")
+        self.posted.emit()
+
+    def done(self, result: int) -> None:
+        """Closed however (关闭, Esc, the window's close box): a render still running is dropped, so
+        nothing arrives for a dialog whose temporary files are gone."""
+        for task in self._tasks:
+            task.drop()
+        if self._runner.parent() is self:
+            self._runner.shutdown()  # its own runner: wait for its worker
         self._folder.cleanup()
-        super().closeEvent(event)
+        super().done(result)
 
 
 class PostingDialog(QDialog):

@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -27,6 +26,7 @@ from app.core.disclosure import for_output
 from app.core.money import MoneyError
 from app.ui import messages
 from app.ui.background import TaskRunner
+from app.ui.table_helpers import fill_rows
 
 _COLUMNS = ("记录号", "姓名", "补贴项目", "月份", "原金额(元)", "新金额(元)")
 _NEW = _COLUMNS.index("新金额(元)")
@@ -58,13 +58,13 @@ class CorrectionDialog(QDialog):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
-        for index, row in enumerate(self._rows):
-            cells = (str(row.payout_id), row.name, row.subsidy, row.period, money.format_yuan(row.amount_fen), "")
-            for column, text in enumerate(cells):
-                item = QTableWidgetItem(for_output(text))
+        fill_rows(self.table, [(str(row.payout_id), row.name, row.subsidy, row.period,
+                                money.format_yuan(row.amount_fen), "") for row in self._rows])
+        for index in range(len(self._rows)):  # only the new amount is typed in
+            for column in range(len(_COLUMNS)):
                 if column != _NEW:
+                    item = self.table.item(index, column)
                     item.setFlags(item.flags() & ~_editable())
-                self.table.setItem(index, column, item)
         self.reason = QPlainTextEdit()
         self.reason.setPlaceholderText("更正原因（必填），例如：低保标准上调，补发差额")
         self.reason.setMaximumHeight(70)

@@ -1,7 +1,8 @@
 """“应公开事项”: what each catalog item asks for in a month or quarter, what was posted, and whether on
 time — one village or the whole township, colour-coded; a row opens that village's notices of the item.
 
-Thin: the computation is app.services.due (as `cunwu due`); the Excel export runs off the GUI thread.
+Thin: the computation is app.services.due (as `cunwu due`); it and the Excel export run off the GUI
+thread (app.ui.background).
 """
 
 from __future__ import annotations
@@ -25,12 +26,11 @@ from PySide6.QtWidgets import (
 
 from app.core.catalog import DueStatus
 from app.services.due import DueLine, DueReport, due_report
-from app.services.errors import ServiceError
 from app.storage.engine import Database
 from app.ui import messages
-from app.ui.background import TaskRunner
+from app.ui.background import Task, TaskRunner
 from app.ui.date_inputs import DayEdit, MonthEdit
-from app.ui.table_helpers import fill_rows, read_only_table, selected_index
+from app.ui.table_helpers import fill_rows, fit_to_screen, read_only_table, selected_index
 
 LINE_HEADERS = ("状态", "村", "编号", "公开事项", "本期要求", "截止日期", "已公开内容")
 SCORE_HEADERS = ("村", "应公开事项", "按时完成", "逾期完成", "未公开（已逾期）", "未到期", "完成率")
@@ -53,9 +53,9 @@ class DuePage(QDialog):
         self.db, self.actor = db, actor
         self.runner = TaskRunner(self)
         self.report: DueReport | None = None
+        self._reading: Task | None = None
         self.notices_page = None
         self.setWindowTitle("应公开事项完成情况")
-        self.resize(1240, 720)
         today = today or dt.date.today()
 
         self.month = MonthEdit(month or today.replace(day=1))
@@ -107,19 +107,30 @@ class DuePage(QDialog):
             signal.connect(lambda *_: self.reload())
         self.table.doubleClicked.connect(lambda *_: self.open_item())
         self.export_button.clicked.connect(self.export)
+        fit_to_screen(self, 1240, 720)
         self.reload()
 
     def reload(self) -> None:
-        try:
-            self.report = due_report(self.db, self.month.month(), self.today.day(), self.quarter.isChecked(),
-                                     self.scope.currentData())
-        except ServiceError as error:
-            self.report = None
-            messages.refuse(self, "无法统计", error.message, error.problems)
-            fill_rows(self.table, [])
-            fill_rows(self.scores, [])
-            return
-        report = self.report
+        """Compute the report in a worker (every village's catalog and postings: not on the GUI thread)."""
+        db, month, today = self.db, self.month.month(), self.today.day()
+        quarter, village = self.quarter.isChecked(), self.scope.currentData()
+        if self._reading is not None:
+            self._reading.drop()
+        self.status.setText("正在统计……")
+        self._reading = self.runner.start(lambda task: due_report(db, month, today, quarter, village),
+                                          on_success=self._arrived, on_failure=self._failed, lane="read")
+
+    def _failed(self, error: BaseException) -> None:
+        self._reading = None
+        self.report = None
+        self.status.setText("")
+        fill_rows(self.table, [])
+        fill_rows(self.scores, [])
+        messages.failed(self, "无法统计", "统计时出错", error)
+
+    def _arrived(self, report: DueReport) -> None:
+        self._reading = None
+        self.report = report
         self.title.setText(f"{report.title}应公开事项（统计日 {report.today.isoformat()}）")
         fill_rows(self.table, [
             (line.status.label, line.village, line.code, line.item, line.requirement,
@@ -155,12 +166,8 @@ class DuePage(QDialog):
         line = self.line(index) if index is not None else None
         if line is None:
             return
-        try:
-            page = NoticesPage(self.db, line.village, self.actor, self, item_code=line.code)
-        except ServiceError as error:
-            messages.refuse(self, "无法打开", error.message, error.problems)
-            return
-        page.status.setText(f"{line.code} {line.item}：{line.requirement}，{line.status.label}")
+        page = NoticesPage(self.db, line.village, self.actor, self, item_code=line.code,
+                           intro=f"{line.code} {line.item}：{line.requirement}，{line.status.label}")
         page.finished.connect(lambda *_: self.reload())  # a notice posted there changes the status here
         self.notices_page = page
         page.open()

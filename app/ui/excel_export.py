@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 from app.core.disclosure import Channel, policy_for
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_records
-from app.services.ledger import LedgerFilter, fetch_all
+from app.services.ledger import LedgerFilter, ledger_rows
 from app.storage.engine import Database
 from app.ui.table_helpers import ask_choice
 
@@ -43,8 +43,7 @@ def export_ledger(db: Database, request: ExportRequest) -> str:
     """Worker side. Returns the sentence the clerk reads when it is done."""
     from app.outputs.ledger_xlsx import write_ledger_xlsx
 
-    with db.reading() as session:
-        records = fetch_all(session, request.filter)
+    records = ledger_rows(db, request.filter)
     rows = mask_records(records, policy_for(request.channel))
     write_ledger_xlsx(request.path, request.title, rows, request.channel)
     total = sum(row.amount_fen for row in rows)

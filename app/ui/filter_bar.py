@@ -105,6 +105,15 @@ class FilterBar(QWidget):
                 self.group.addItem(name, group_id)
             _select_data(self.group, current_group)
 
+    def select_month(self, month: dt.date | None) -> bool:
+        """Show this month (None: 全部月份) if the village has it (e.g. the one just imported); True
+        when it did."""
+        matches = [i for i in range(self.month.count()) if self.month.itemData(i) == month]
+        if matches:
+            with _Quiet(self.month):
+                self.month.setCurrentIndex(matches[0])
+        return bool(matches)
+
     # --- reading -----------------------------------------------------------------------------
     def village_id(self) -> int | None:
         return self.village.currentData()

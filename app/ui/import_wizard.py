@@ -431,7 +431,9 @@ class ImportWizard(QWizard):
             self.addPage(page)
         self._closing = False
         metrics = self.fontMetrics()
-        self.resize(metrics.horizontalAdvance("汉") * 60, metrics.lineSpacing() * 34)
+        from app.ui.table_helpers import fit_to_screen
+
+        fit_to_screen(self, metrics.horizontalAdvance("汉") * 60, metrics.lineSpacing() * 34)
 
     def imported(self) -> ImportResult | None:
         return self.import_page.result

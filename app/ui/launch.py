@@ -25,17 +25,43 @@ def _application() -> QApplication:
     app.setApplicationName(APP_NAME)
     app.setApplicationDisplayName(APP_TITLE)
     QLocale.setDefault(QLocale(QLocale.Language.Chinese, QLocale.Country.China))
-    _install_qt_translation(app)
+    install_qt_translation(app)
     use_chinese_ui_font(app, register_bundled_fonts())
     return app
 
 
-def _install_qt_translation(app: QApplication) -> None:
-    """Qt's own texts (file dialogs, the right-click menu of a text field) in Chinese."""
+def install_qt_translation(app: QApplication) -> list[QTranslator]:
+    """Qt's own texts (file and print dialogs, the right-click menu of a text field) in Chinese, from
+    qtbase_zh_CN.qm in PySide's translations folder (the frozen bundle keeps that one file:
+    build/bundle_rules.py). Returns the translators installed (none when the file is missing)."""
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
     translator = QTranslator(app)
-    if translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_",
-                       QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(translator)
+    if not translator.load(QLocale(QLocale.Language.Chinese, QLocale.Country.China), "qtbase", "_", folder):
+        return []
+    fallback = _MnemonicFallback(translator, app)
+    app.installTranslator(fallback)  # asked last: only for what qtbase_zh_CN itself does not have
+    app.installTranslator(translator)
+    return [translator, fallback]
+
+
+class _MnemonicFallback(QTranslator):
+    """Qt 6 gave some labels a mnemonic after they were translated: the file dialog asks for "&Look in:"
+    and "Files of &type:", qtbase_zh_CN.qm has "Look in:" (查找范围：) and "Files of type:" (文件类型：).
+    Such a text is looked up again without its "&"."""
+
+    def __init__(self, base: QTranslator, parent: QObject) -> None:
+        super().__init__(parent)
+        self._base = base
+
+    def translate(self, context: str, source: str, disambiguation: str | None = None, n: int = -1) -> str | None:
+        if source and "&" in source:
+            found = self._base.translate(context, source.replace("&", ""), disambiguation, n)
+            if found:
+                return found
+        return None  # not found: Qt goes on to the source text
+
+    def isEmpty(self) -> bool:
+        return False
 
 
 def _open_errors() -> tuple[type[BaseException], ...]:
@@ -112,10 +138,17 @@ def _run_window(app: QApplication, db: str | None) -> int:
             app.exit(EXIT_REFUSED)
             return
         opened.append(database)
-        actor = default_actor()
+        from app.ui import actor as acting
+
+        # The name chosen on this PC, asked for the first time: the log must say 王文书, not the login.
+        actor = acting.current_or_ask(window) or default_actor()
         if not list_subsidies(database):
             initialize(database, actor)  # a new, empty database: seed the subsidy types once
         window.attach(database, actor)
+        from app.ui.first_start import first_start_if_needed
+
+        # No township or no village yet: 首次设置 asks for them (and each village's phones, board…).
+        first_start_if_needed(window, database, window.runner, actor, on_done=window.refresh)
         for warning in database.warnings:
             messages.warn(window, "提示", warning)
         if database.backup_path:

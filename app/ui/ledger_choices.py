@@ -1,11 +1,10 @@
 """What the ledger's selectors offer: villages, subsidy types, a village's months and groups.
 
-Plain data gathered through the services; called from a worker thread, so it opens its own sessions.
+Plain data gathered through the services (each takes the Database and opens its own session); called
+from a worker thread.
 
-Two service functions asked for in the UI hand-over are used as soon as they exist:
 `villages.village_choices(db)` — (id, name) without list_villages' counting over every payout, which
-costs ~50 ms of the first paint on a million payouts — and `villages.list_groups(db, village_id)`,
-the (id, name) pairs that LedgerFilter.group_id needs.
+costs ~50 ms of the first paint on a million payouts — is used as soon as it exists.
 """
 
 from __future__ import annotations
@@ -49,13 +48,10 @@ def load_choices(db: Database, preferred_village: int | None = None) -> LedgerCh
 
 
 def load_village_detail(db: Database, village_id: int) -> VillageDetail:
-    from app.services import villages as village_service
-    from app.services.ledger import months_with_payouts
+    from app.services.ledger import village_groups, village_months
 
-    with db.reading() as session:
-        months = months_with_payouts(session, village_id)
-    names = village_service.group_names(db, village_id)
-    return VillageDetail(village_id, months, _group_ids(db, village_id, names), names)
+    groups = village_groups(db, village_id)
+    return VillageDetail(village_id, village_months(db, village_id), groups, [name for _, name in groups])
 
 
 def _village_choices(db: Database) -> list[tuple[int, str]]:
@@ -65,21 +61,3 @@ def _village_choices(db: Database) -> list[tuple[int, str]]:
     if light is not None:
         return [(int(village_id), str(name)) for village_id, name in light(db)]
     return [(info.id, info.name) for info in village_service.list_villages(db)]
-
-
-def _group_ids(db: Database, village_id: int, names: list[str]) -> list[tuple[int, str]]:
-    """(id, name) pairs for LedgerFilter.group_id.
-
-    The villages service lists group names only. Until it offers `list_groups(db, village_id)`,
-    the ids are looked up with `ensure_group` inside a reading session that is never committed:
-    the names were just listed, so it only reads.
-    """
-    from app.services import villages as village_service
-
-    listing = getattr(village_service, "list_groups", None)
-    if listing is not None:
-        return [(int(group_id), str(name)) for group_id, name in listing(db, village_id)]
-    with db.reading() as session:
-        pairs = [(village_service.ensure_group(session, village_id, name), name) for name in names]
-        session.rollback()
-    return [(group_id, name) for group_id, name in pairs if group_id is not None]

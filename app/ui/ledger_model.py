@@ -22,7 +22,9 @@ if TYPE_CHECKING:
     from app.storage.engine import Database
 
 PAGE_SIZE = 500
-COLUMNS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "standard", "note")
+# "record": the payout's record number (记录号), which `cunwu payouts correct ID` and the audit log name.
+COLUMNS = ("name", "id_number", "group", "subsidy", "period", "amount", "pay_date", "standard", "note", "record")
+HEADINGS = {**HEADERS, "record": "记录号"}
 SCREEN_CHANNEL = Channel.WALL
 LANE = "ledger"
 _RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -40,10 +42,9 @@ class Query:
 
 def load_page(db: Database, query: Query, offset: int, policy: MaskPolicy) -> list[tuple[int, DisplayRow]]:
     """Worker side: one page, masked before it ever reaches the GUI thread."""
-    from app.services.ledger import fetch_page  # SQLAlchemy: in the worker, after the first paint
+    from app.services.ledger import ledger_page  # SQLAlchemy: in the worker, after the first paint
 
-    with db.reading() as session:
-        records = fetch_page(session, query.filter, offset, PAGE_SIZE, query.sort, query.descending)
+    records = ledger_page(db, query.filter, offset, PAGE_SIZE, query.sort, query.descending)
     return [(record.payout_id, mask_record(record, policy)) for record in records]
 
 
@@ -111,8 +112,8 @@ class LedgerTableModel(QAbstractTableModel):
         row = self._rows[index.row()]
         key = COLUMNS[index.column()]
         if role == Qt.ItemDataRole.DisplayRole:
-            return for_output(getattr(row, key))
-        if role == Qt.ItemDataRole.TextAlignmentRole and key == "amount":
+            return str(self._ids[index.row()]) if key == "record" else for_output(getattr(row, key))
+        if role == Qt.ItemDataRole.TextAlignmentRole and key in ("amount", "record"):
             return _RIGHT
         if role == Qt.ItemDataRole.ToolTipRole and row.sensitive:
             return _SENSITIVE_TIP
@@ -122,7 +123,7 @@ class LedgerTableModel(QAbstractTableModel):
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
-            return HEADERS[COLUMNS[section]] if 0 <= section < len(COLUMNS) else None
+            return HEADINGS[COLUMNS[section]] if 0 <= section < len(COLUMNS) else None
         return str(section + 1)  # 序号
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -1,6 +1,8 @@
 """The main window: selectors, the ledger table, the row actions and the status bar.
 
-Thin: every read and write is a service call; every query runs in a worker (app.ui.background).
+Thin: every read and write is a service call, and every one runs in a worker (app.ui.background).
+The pages (import, 公开表, 归档, 公示, …) register themselves in app.ui.pages: the window builds their
+menu entries, toolbar buttons, shortcuts and enablement from that registry.
 
 Built in two steps, so that a clerk on an old PC sees the window at once: the frame (title, menus,
 toolbar, status bar) before the first paint, the body (filter bar, ledger table) right after it
@@ -23,6 +25,7 @@ from app import APP_TITLE
 from app.services.errors import ServiceError
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
+from app.ui.pc_settings import settings
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableView
@@ -34,6 +37,7 @@ if TYPE_CHECKING:
     from app.ui.filter_bar import FilterBar
     from app.ui.ledger_choices import LedgerChoices, VillageDetail
     from app.ui.ledger_model import LedgerTableModel
+    from app.ui.pages import PageContext
     from app.ui.payout_dialog import EntryContext
 
 SUMMARY_DELAY_MS = 250  # a count over 900,000 rows is not worth running for every keystroke
@@ -44,18 +48,21 @@ _WIDTH_SAMPLES = {
     "subsidy": "重度残疾人护理补贴",
     "period": "2026-10",
     "amount": "1234567.00",
+    "record": "1000000",
     "pay_date": "2026-10-15",
     "standard": "560 元/月",
 }
 NO_VILLAGE_HINT = "还没有添加任何村：请点“村 → 添加村…”，然后导入或录入发放记录。"
 OPENING_HINT = "正在打开数据库…"
+DEFAULT_SIZE = (1200, 720)  # shrinks to the screen: the window's own minimum is far smaller
+ALL_MONTHS = dt.date.min  # remembered: the clerk chose 全部月份
+GEOMETRY_KEY, VILLAGE_KEY, MONTH_KEY = "window/geometry", "ledger/village", "ledger/month"
 
 
 def _summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
-    from app.services.ledger import summarize
+    from app.services.ledger import ledger_summary
 
-    with db.reading() as session:
-        return summarize(session, flt)
+    return ledger_summary(db, flt)
 
 
 class MainWindow(QMainWindow):
@@ -70,15 +77,13 @@ class MainWindow(QMainWindow):
         self.subsidies: list[SubsidyInfo] = []
         self.villages: list[tuple[int, str]] = []
         self.detail: VillageDetail | None = None
-        self.import_wizard = None
-        self.bulletin_preview = None
-        self.archive_page = None
-        self.notices_page = None
-        self.due_page = None
+        self.page_actions: dict[str, QAction] = {}
+        self.open_pages: dict[str, QWidget] = {}
         self.choices_loaded = False
         self._summary_task: Task | None = None
         self._summary_for: LedgerFilter | None = None
         self._choices_task: Task | None = None
+        self._remembered = False  # the last village and month of the previous session, shown once
         self.filter_bar: FilterBar | None = None
         self.model: LedgerTableModel | None = None
         self.table: QTableView | None = None
@@ -90,13 +95,38 @@ class MainWindow(QMainWindow):
         self._summary_timer.setSingleShot(True)
         self._summary_timer.setInterval(SUMMARY_DELAY_MS)
         self._summary_timer.timeout.connect(self._start_summary)
-        self.resize(1200, 720)
+        self._fit_to_screen()
+        geometry = settings().value(GEOMETRY_KEY)
+        if geometry is not None:
+            self.restoreGeometry(geometry)
         if db is None:
             self.statusBar().showMessage(OPENING_HINT)
             self._update_actions()
         else:
             self.build_body()
             self.attach(db, actor)
+
+    def _fit_to_screen(self) -> None:
+        from PySide6.QtGui import QGuiApplication
+
+        width, height = DEFAULT_SIZE
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:  # a 1366×768 screen at 125% has room for 1092×614, less the taskbar
+            room = screen.availableGeometry()
+            width, height = min(width, room.width() - 16), min(height, room.height() - 40)
+        self.resize(width, height)
+
+    def __getattr__(self, name: str):
+        """`window.notices_action`, `window.notices_page`, `window.bulletin_preview`: registered pages'
+        actions and, while open, the pages themselves (None when closed)."""
+        from app.ui import pages
+
+        for entry in pages.entries():
+            if name == f"{entry.name}_action":
+                return self.__dict__.get("page_actions", {}).get(entry.name)
+            if name == entry.keep_as:
+                return self.__dict__.get("open_pages", {}).get(entry.name)
+        raise AttributeError(name)
 
     def build_body(self) -> None:
         """The filter bar and the ledger table (and the domain modules behind them); once."""
@@ -112,11 +142,25 @@ class MainWindow(QMainWindow):
         self.filter_bar = FilterBar()
         self.model = LedgerTableModel(self.db, self.runner, self)
         self.table = self._build_table(self.model)
+        from PySide6.QtWidgets import QTabWidget
+
+        from app.ui.home_page import HomePage
+
+        self.home = HomePage(self.db, self.runner)
+        self.home.step_requested.connect(self._next_step)
+        self.home.village_picked.connect(lambda village_id: self.show_ledger(village_id, None))
+        ledger = QWidget()
+        ledger_layout = QVBoxLayout(ledger)
+        ledger_layout.setContentsMargins(0, 0, 0, 0)
+        ledger_layout.addWidget(self.table)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.home, "本月工作")  # the window opens on what is to be done this month
+        self.tabs.addTab(ledger, "台账")
         central = QWidget()
         layout = QVBoxLayout(central)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.filter_bar)
-        layout.addWidget(self.table)
+        layout.addWidget(self.tabs)
         self.setCentralWidget(central)
         self.mask_label.setText(f"屏幕显示按“{SCREEN_CHANNEL.label}”规则：身份证号已遮掩")
 
@@ -129,24 +173,30 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def attach(self, db: Database, actor: str | None = None) -> None:
-        from app.services.audit import default_actor
+        """`actor`: the acting person; else the name chosen on this PC (app.ui.actor), asked for at
+        start-up by app.ui.launch, not the OS login."""
+        from app.ui import actor as acting
 
         self.build_body()
         self.db = db
-        self.actor = actor or self.actor or default_actor()
+        self.actor = actor or self.actor or acting.remembered()
         self.model.attach(db)
+        self.home.db = db
         self.statusBar().clearMessage()
         self._show_open_mode()
         self._update_actions()
-        self.load_choices()
+        self.load_choices(village_id=_remembered_village())
 
-    def _titled(self, title: str) -> str:
+    def title_for(self, village: str = "") -> str:
+        """'桃源村 — 村务公开助手': the program's name last and once (Qt adds the application's display
+        name to a title that does not already end with it)."""
         reason = self.db.read_only_reason if self.db is not None else None
-        return f"{title}（只读：{reason}）" if reason else title
+        shown = f"{village}（只读：{reason}）" if reason else village
+        return f"{shown} — {APP_TITLE}" if shown else APP_TITLE
 
     def _show_open_mode(self) -> None:
         """A database opened read-only says so in the title and, for good, in the status bar."""
-        self.setWindowTitle(self._titled(APP_TITLE))
+        self.setWindowTitle(self.title_for())
         if self.db.read_only_reason:
             label = QLabel(f"只读：{self.db.read_only_reason}，不能修改")
             label.setStyleSheet("color: #a40000;")
@@ -155,16 +205,19 @@ class MainWindow(QMainWindow):
     # --- building ----------------------------------------------------------------------------
     def _set_shortcuts(self) -> None:
         # With the body: a key sequence makes PySide build its whole `Qt` namespace.
+        from app.ui import pages
+
         for action, keys in (
             (self.add_action, "Ctrl+N"),
             (self.edit_action, "Ctrl+E"),
             (self.delete_action, QKeySequence.StandardKey.Delete),
-            (self.import_action, "Ctrl+I"),
-            (self.bulletin_action, "Ctrl+P"),
             (self.refresh_action, "F5"),
             (self.quit_action, "Ctrl+Q"),
         ):
             action.setShortcut(QKeySequence(keys))
+        for entry in pages.entries():
+            if entry.shortcut:
+                self.page_actions[entry.name].setShortcut(QKeySequence(entry.shortcut))
 
     def _build_table(self, model: LedgerTableModel) -> QTableView:
         from PySide6.QtCore import Qt
@@ -175,14 +228,14 @@ class MainWindow(QMainWindow):
         table = QTableView()
         table.setModel(model)
         table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # 更正 takes a selection
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setAlternatingRowColors(True)
         table.setWordWrap(False)
         header = table.horizontalHeader()
         header.setSortIndicator(COLUMNS.index("period"), Qt.SortOrder.AscendingOrder)
-        header.setStretchLastSection(True)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(COLUMNS.index("note"), QHeaderView.ResizeMode.Stretch)
         metrics = table.fontMetrics()
         for column, key in enumerate(COLUMNS):
             sample = _WIDTH_SAMPLES.get(key)
@@ -211,88 +264,134 @@ class MainWindow(QMainWindow):
         for widget in (self.loading_label, self.summary_label, self.mask_label):
             bar.addPermanentWidget(widget)
 
-    def _action(self, text: str, slot, tip: str = "") -> QAction:  # noqa: ANN001
+    def _action(self, text: str, slot, tip: str = "") -> QAction:
         action = QAction(text, self)
         action.setStatusTip(tip)
+        action.setToolTip(tip or text)  # else Qt shows the text with its mnemonic stripped
         action.triggered.connect(lambda *_: slot())
         return action
 
     def _build_actions(self) -> None:
+        """The ledger's own actions, then every registered page's (app.ui.pages), into menus and the
+        toolbar by their orders."""
+        from app.ui import pages
+
         self.add_action = self._action("录入", self.add_payout, "手工录入一条发放记录")
         self.edit_action = self._action("修改", self.edit_selected, "修改选中的发放记录")
         self.delete_action = self._action("删除", self.delete_selected, "删除选中的发放记录")
-        self.reveal_action = self._action("显示完整身份证号", self.reveal_selected, "查看选中这一行的完整身份证号（会记入操作日志）")
-        self.import_action = self._action("导入…", self.open_import_wizard, "导入县里下发的发放明细（Excel、CSV）")
+        self.reveal_action = self._action("显示完整身份证号", self.reveal_selected,
+                                          "查看选中这一行的完整身份证号（会记入操作日志）")
+        self.correct_action = self._action("更正…", self.correct_selected,
+                                           "已张贴月份的发放记录：填写新金额和原因，列入下月公开表的更正说明")
         self.export_action = self._action("导出 Excel…", self.export_excel, "把当前筛选的发放明细导出为已遮掩的 Excel 表")
-        self.bulletin_action = self._action("公开表…", self.open_bulletin_preview,
-                                            "预览、打印本月的惠民惠农补贴资金发放公开表，登记张贴")
         self.refresh_action = self._action("刷新", self.refresh, "重新读取台账")
-        self.add_village_action = self._action("添加村…", self.add_village, "添加一个行政村")
-        self.archive_action = self._action("归档…", self.open_archive,
-                                           "本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
-        self.notices_action = self._action("公示…", self.open_notices,
-                                           "本村的公示：起草、审核签署、张贴、异议、近亲属备案、打印")
-        self.due_action = self._action("应公开事项…", self.open_due,
-                                       "本村或全乡镇各村本月、本季度应公开的事项：按时、逾期、未公开")
-        self.restore_action = self._action("恢复备份…", self.restore_backup,
-                                           "用一份备份替换现在的数据库（替换前先把现在的数据库备份一份）")
-        self.quit_action = self._action("退出", self.close)
-        self.ledger_actions = [
-            self.add_action, self.edit_action, self.delete_action, self.reveal_action, self.import_action,
-            self.export_action, self.bulletin_action, self.refresh_action, self.add_village_action,
-            self.archive_action, self.notices_action, self.due_action,
+        self.quit_action = self._action("退出", self.close, "关闭窗口")
+        # (action, menu, order in the menu, place on the toolbar or None)
+        placed: list[tuple[QAction, str, int, int | None]] = [
+            (self.export_action, "文件", 120, 310),
+            (self.quit_action, "文件", 900, None),
+            (self.add_action, "台账", 100, 110),
+            (self.edit_action, "台账", 110, 120),
+            (self.delete_action, "台账", 120, 130),
+            (self.correct_action, "台账", 130, 140),
+            (self.reveal_action, "台账", 200, 200),
+            (self.refresh_action, "台账", 300, 320),
         ]
+        for entry in pages.entries():
+            action = self._action(entry.title, lambda name=entry.name: self.open_page(name), entry.tip)
+            self.page_actions[entry.name] = action
+            placed.append((action, entry.menu, entry.order, entry.toolbar))
+        self.ledger_actions = [action for action, *_ in placed if action is not self.quit_action]
+
         toolbar = self.toolbar = QToolBar("常用")
         toolbar.setMovable(False)
-        for action in (self.import_action, self.add_action, self.edit_action, self.delete_action, None,
-                       self.reveal_action, None, self.bulletin_action, self.export_action, self.refresh_action):
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
+        _add_in_order(toolbar, [(place, action) for action, _, _, place in placed if place is not None])
         self.addToolBar(toolbar)
         menus = self.menuBar()
-        for title, actions in (
-            ("文件", (self.import_action, self.bulletin_action, self.export_action, None, self.restore_action, None,
-                      self.quit_action)),
-            ("台账", (self.add_action, self.edit_action, self.delete_action, None, self.reveal_action, None, self.refresh_action)),
-            ("村", (self.add_village_action, None, self.archive_action, self.notices_action, self.due_action)),
-        ):
-            menu = menus.addMenu(title)
-            for action in actions:
-                if action is None:
-                    menu.addSeparator()
-                else:
-                    menu.addAction(action)
+        for title in sorted({menu for _, menu, _, _ in placed}, key=pages.menu_rank):
+            _add_in_order(menus.addMenu(title), [(order, action) for action, menu, order, _ in placed if menu == title])
 
     def _context_menu(self, position: QPoint) -> None:
         if self.table.indexAt(position).isValid():
             menu = QMenu(self)
-            for action in (self.edit_action, self.delete_action, self.reveal_action):
+            for action in (self.edit_action, self.correct_action, self.delete_action, self.reveal_action):
                 menu.addAction(action)
             menu.exec(self.table.viewport().mapToGlobal(position))
 
+    # --- pages -------------------------------------------------------------------------------
+    def page_context(self) -> PageContext:
+        from app.ui.pages import PageContext
+
+        has_village = self.filter_bar is not None and self.filter_bar.village_id() is not None
+        return PageContext(
+            window=self, db=self.db, runner=self.runner, actor=self.actor,
+            village_id=self.filter_bar.village_id() if has_village else None,
+            village_name=self.filter_bar.village_name() if has_village else "",
+            month=self.filter_bar.selected_month() if has_village else None,
+            villages=list(self.villages), subsidies=list(self.subsidies),
+            refresh=self._after_change, show=self.show_ledger,
+            status=lambda text, ms: self.statusBar().showMessage(text, ms),
+        )
+
+    def open_page(self, name: str) -> QWidget | None:
+        """Open a registered page (app.ui.pages) if the window's state allows it; an open page is kept
+        as `window.<keep_as>` until it closes."""
+        from PySide6.QtWidgets import QDialog
+
+        from app.ui import pages
+
+        entry = pages.entry(name)
+        if self.table is None or not self._usable(entry.needs):
+            return None
+        opened = entry.opener(self.page_context())
+        if isinstance(opened, QWidget):
+            self.open_pages[name] = opened
+            if isinstance(opened, QDialog):
+                opened.finished.connect(lambda *_: self._page_closed(name, opened))
+        return opened
+
+    def _page_closed(self, name: str, page: QWidget) -> None:
+        if self.open_pages.get(name) is page:
+            del self.open_pages[name]
+
+    def _usable(self, needs: str) -> bool:
+        from app.ui import pages
+
+        has_village = self.filter_bar is not None and self.filter_bar.village_id() is not None
+        has_month = has_village and self.filter_bar.selected_month() is not None
+        return pages.usable(needs, self.db is not None, bool(self.villages), has_village, has_month)  # type: ignore[arg-type]
+
+    def show_ledger(self, village_id: int, month: dt.date | None = None) -> None:
+        """Show this village (and month: else its newest) in the ledger, e.g. what was just imported."""
+        self.load_choices(village_id=village_id, month=month)
+
     # --- loading the selectors ---------------------------------------------------------------
-    def load_choices(self, keep_month: bool = False, village_id: int | None = None) -> None:
+    def load_choices(self, keep_month: bool = False, village_id: int | None = None,
+                     month: dt.date | None = None) -> None:
         """Villages, subsidy types and the shown village's months and groups; then the rows."""
         from app.ui.ledger_choices import load_choices
 
         db, preferred = self.db, village_id or self.filter_bar.village_id()
+        if month is None and not self._remembered:
+            month = _remembered_month()  # or ALL_MONTHS, or None: the village's newest
         if self._choices_task is not None:
             self._choices_task.drop()
         self._choices_task = self.runner.start(
             lambda task: load_choices(db, preferred),
-            on_success=lambda choices: self._choices_arrived(choices, keep_month),
+            on_success=lambda choices: self._choices_arrived(choices, keep_month, month),
             on_failure=self._background_failed,
             lane="choices",
         )
 
-    def _choices_arrived(self, choices: LedgerChoices, keep_month: bool) -> None:
+    def _choices_arrived(self, choices: LedgerChoices, keep_month: bool, month: dt.date | None = None) -> None:
         self._choices_task = None
+        self._remembered = True
         self.villages, self.subsidies, self.detail = choices.villages, choices.subsidies, choices.detail
         self.filter_bar.set_villages(choices.villages, choices.detail.village_id if choices.detail else None)
         self.filter_bar.set_subsidies(choices.subsidies)
         self.filter_bar.set_detail(choices.detail, keep_month)
+        if month is not None:
+            self.filter_bar.select_month(None if month == ALL_MONTHS else month)
         self.choices_loaded = True
         if not choices.villages:
             self.statusBar().showMessage(NO_VILLAGE_HINT)
@@ -322,8 +421,12 @@ class MainWindow(QMainWindow):
     # --- filtering and the status bar --------------------------------------------------------
     def apply_filter(self) -> None:
         flt = self.filter_bar.current_filter()
-        self.setWindowTitle(self._titled(f"{APP_TITLE} — {self.filter_bar.village_name()}" if flt else APP_TITLE))
+        self.setWindowTitle(self.title_for(self.filter_bar.village_name()))
+        if flt is not None:
+            _remember(flt.village_id, flt.period)
         self.model.set_filter(flt)
+        self.home.show_month(self.filter_bar.village_id(), self.filter_bar.selected_month()
+                             or dt.date.today().replace(day=1))
         if self._summary_task is not None:
             self._summary_task.drop()
             self._summary_task = None
@@ -390,8 +493,12 @@ class MainWindow(QMainWindow):
 
     # --- the selected row --------------------------------------------------------------------
     def selected_row(self) -> int | None:
+        """The one selected row; None when none or several are (edit, delete and reveal take one)."""
         rows = self.table.selectionModel().selectedRows()
-        return rows[0].row() if rows else None
+        return rows[0].row() if len(rows) == 1 else None
+
+    def selected_rows(self) -> list[int]:
+        return sorted(index.row() for index in self.table.selectionModel().selectedRows())
 
     def selected_payout(self) -> int | None:
         row = self.selected_row()
@@ -405,24 +512,24 @@ class MainWindow(QMainWindow):
         return None if payout_id is None or shown is None else (payout_id, shown)
 
     def _update_actions(self) -> None:
+        from app.ui import pages
+
         if self.table is None:  # the frame alone: nothing to act on yet, but 退出
             for action in self.ledger_actions:
                 action.setEnabled(False)
             return
         has_village = self.filter_bar.village_id() is not None
         has_row = self.selected_payout() is not None
-        for action in (self.add_action, self.import_action, self.export_action):
+        for action in (self.add_action, self.export_action):
             action.setEnabled(has_village)
-        self.archive_action.setEnabled(has_village)
-        self.notices_action.setEnabled(has_village)
-        self.due_action.setEnabled(bool(self.villages))
-        self.bulletin_action.setEnabled(has_village and self.filter_bar.selected_month() is not None)
         for action in (self.edit_action, self.delete_action, self.reveal_action):
             action.setEnabled(has_row)
-        for action in (self.add_village_action, self.refresh_action):
-            action.setEnabled(self.db is not None)  # nothing to act on until the database is open
+        self.correct_action.setEnabled(bool(self.selected_rows()))
+        self.refresh_action.setEnabled(self.db is not None)  # nothing to act on until the database is open
+        for entry in pages.entries():
+            self.page_actions[entry.name].setEnabled(self._usable(entry.needs))
 
-    # --- actions -----------------------------------------------------------------------------
+    # --- the ledger's own actions ------------------------------------------------------------
     def entry_context(self) -> EntryContext | None:
         village_id = self.filter_bar.village_id()
         if village_id is None:
@@ -454,23 +561,26 @@ class MainWindow(QMainWindow):
             self._after_change()
 
     def edit_selected(self) -> None:
+        """Read the row in full off the GUI thread, then open the dialog on it."""
         payout_id, context = self.selected_payout(), self.entry_context()
         if payout_id is None or context is None:
             return
-        try:
-            from app.services.payouts import load_record
+        from app.services.payouts import load_record
 
-            record = load_record(self.db, payout_id)
-        except ServiceError as exc:
-            messages.refuse(self, "无法修改", exc.message, exc.problems)
-            self._after_change()
-            return
-        from app.ui.payout_dialog import PayoutDialog
+        def loaded(record) -> None:
+            from app.ui.payout_dialog import PayoutDialog
 
-        dialog = PayoutDialog(context, record, parent=self)
-        if dialog.exec():
-            self.statusBar().showMessage("已保存修改", 5000)
+            dialog = PayoutDialog(context, record, parent=self)
+            if dialog.exec():
+                self.statusBar().showMessage("已保存修改", 5000)
+                self._after_change()
+
+        def failed(error: BaseException) -> None:
+            messages.failed(self, "无法修改", "读取这条记录时出错", error)
             self._after_change()
+
+        db = self.db
+        self.runner.start(lambda task: load_record(db, payout_id), on_success=loaded, on_failure=failed, lane="write")
 
     def delete_selected(self) -> None:
         selected = self._selected_shown()
@@ -480,15 +590,19 @@ class MainWindow(QMainWindow):
         question = f"确定删除 {shown.name} {shown.period} 的“{shown.subsidy}” {shown.amount} 元吗？"
         if not messages.confirm(self, "删除发放记录", question, "删除", "删除后，原内容仍保存在操作日志中。"):
             return
-        try:
-            from app.services.payouts import delete_payout
+        from app.services.payouts import delete_payout
 
-            delete_payout(self.db, payout_id, self.actor)
-        except ServiceError as exc:
-            messages.refuse(self, "没有删除", exc.message, exc.problems)
-        else:
+        def deleted(_: object) -> None:
             self.statusBar().showMessage(f"已删除 {shown.name} 的一条发放记录", 5000)
-        self._after_change()
+            self._after_change()
+
+        def failed(error: BaseException) -> None:
+            messages.failed(self, "没有删除", "删除时出错", error)
+            self._after_change()
+
+        db, actor = self.db, self.actor
+        self.runner.start(lambda task: delete_payout(db, payout_id, actor), on_success=deleted, on_failure=failed,
+                          lane="write")
 
     def reveal_selected(self) -> None:
         selected = self._selected_shown()
@@ -500,42 +614,53 @@ class MainWindow(QMainWindow):
             "谁在什么时间查看了哪一个身份证号，会记入操作日志。",
         ):
             return
-        try:
+        from app.services.payouts import reveal_id_number
+
+        def revealed(number: str) -> None:
             from app.core.disclosure import published
-            from app.services.payouts import reveal_id_number
 
-            number = reveal_id_number(self.db, payout_id, self.actor)
-        except ServiceError as exc:
-            messages.refuse(self, "无法显示", exc.message, exc.problems)
+            with published(number):  # asked for, confirmed and audited: the one number shown in full
+                messages.inform(self, "完整身份证号", f"{shown.name}：{number}", "本次查看已记入操作日志。")
+
+        db, actor = self.db, self.actor
+        self.runner.start(lambda task: reveal_id_number(db, payout_id, actor), on_success=revealed,
+                          on_failure=lambda error: messages.failed(self, "无法显示", "读取身份证号时出错", error),
+                          lane="write")
+
+    def correct_selected(self) -> None:
+        """更正 of the selected rows of a posted month: new amounts, one reason, before and after."""
+        from app.ui.correction_dialog import CorrectionDialog, RowToCorrect
+
+        rows = []
+        for row in self.selected_rows():
+            payout_id, shown = self.model.payout_id(row), self.model.display_row(row)
+            if payout_id is not None and shown is not None:
+                rows.append(RowToCorrect(payout_id, shown.name, shown.subsidy, shown.period, shown.amount_fen))
+        if not rows:
             return
-        with published(number):  # asked for, confirmed and audited: the one number shown in full
-            messages.inform(self, "完整身份证号", f"{shown.name}：{number}", "本次查看已记入操作日志。")
+        dialog = CorrectionDialog(self.db, self.runner, self.actor, rows, self)
+        if dialog.exec():
+            self.statusBar().showMessage(f"已保存 {len(dialog.made)} 条更正，将列入下次张贴的公开表的更正说明", 10000)
+            self.home.reload()
 
-    def open_import_wizard(self) -> None:
-        from app.ui.import_wizard import ImportContext, ImportWizard
+    def _next_step(self, step) -> None:  # noqa: ANN001 - app.services.month_status.NextStep
+        """The home page's button: open the page that does the month's next step."""
+        from app.services.month_status import NextStep
 
-        if self.filter_bar.village_id() is None:
-            return
-        context = ImportContext(
-            db=self.db,
-            actor=self.actor,
-            villages=[name for _, name in self.villages],
-            village=self.filter_bar.village_name(),
-            subsidies=self.subsidies,
-            month=self.filter_bar.selected_month() or dt.date.today().replace(day=1),
-        )
-        wizard = ImportWizard(context, self.runner, self)
-        wizard.finished.connect(lambda _: self._import_closed(wizard))
-        self.import_wizard = wizard
-        wizard.open()
+        if step is NextStep.IMPORT:
+            self.open_page("import")
+        elif step is NextStep.CHECK:
+            self.tabs.setCurrentIndex(1)  # the ledger, largest amounts first: the flagged rows on top
+            from PySide6.QtCore import Qt
 
-    def _import_closed(self, wizard) -> None:  # noqa: ANN001 - an ImportWizard, imported lazily
-        result = wizard.imported()
-        if result is not None:
-            self.statusBar().showMessage(f"{result.summary}（{result.file_name}）", 10000)
-            self._after_change()
-        self.import_wizard = None
-        wizard.deleteLater()
+            from app.ui.ledger_model import COLUMNS
+
+            self.table.sortByColumn(COLUMNS.index("amount"), Qt.SortOrder.DescendingOrder)
+            self.statusBar().showMessage("金额超过乡镇核对标准的记录排在最前面：请逐条核对，有误的双击修改", 15000)
+        elif step is NextStep.PREVIEW:
+            self.open_page("bulletin")
+        elif step is NextStep.FILE:
+            self.open_page("archive")
 
     def export_excel(self) -> None:
         from app.ui.excel_export import ExportRequest, ask_channel, export_ledger
@@ -562,49 +687,6 @@ class MainWindow(QMainWindow):
             lane="export",
         )
 
-    def open_bulletin_preview(self) -> None:
-        """The month's sheet for the wall board: preview, print, save, register the posting."""
-        from app.ui.bulletin_preview import BulletinPreviewDialog
-
-        month = self.filter_bar.selected_month()
-        if self.filter_bar.village_id() is None or month is None:
-            messages.inform(self, "公开表", "请先在上方选好村和月份（公开表按月出）。")
-            return
-        self.bulletin_preview = BulletinPreviewDialog(self.db, self.filter_bar.village_name(), month, self.actor, self)
-        self.bulletin_preview.finished.connect(lambda *_: self._after_bulletin())
-        self.bulletin_preview.open()
-        self.bulletin_preview.refresh()  # the clerk came for the sheet: show it without another click
-
-    def open_archive(self) -> None:
-        from app.ui.archive_page import ArchivePage
-
-        if self.filter_bar.village_id() is None:
-            return
-        self.archive_page = ArchivePage(self.db, self.filter_bar.village_name(), self.actor, self)
-        self.archive_page.open()
-
-    def open_notices(self) -> None:
-        from app.ui.notices_page import NoticesPage
-
-        if self.filter_bar.village_id() is None:
-            return
-        self.notices_page = NoticesPage(self.db, self.filter_bar.village_name(), self.actor, self)
-        self.notices_page.open()
-
-    def open_due(self) -> None:
-        """The selected village, or the township view when none is selected."""
-        from app.ui.due_page import DuePage
-
-        if not self.villages:
-            return
-        village = self.filter_bar.village_name() if self.filter_bar.village_id() is not None else None
-        self.due_page = DuePage(self.db, village, self.actor, self, month=self.filter_bar.selected_month())
-        self.due_page.open()
-
-    def _after_bulletin(self) -> None:
-        self.bulletin_preview = None
-        self._after_change()  # a registered posting locks the month: the rows say so
-
     def _export_failed(self, path: Path, error: BaseException) -> None:
         self.statusBar().clearMessage()
         if isinstance(error, OSError):
@@ -614,56 +696,6 @@ class MainWindow(QMainWindow):
             return
         messages.warn(self, "没有导出", text)
 
-    def restore_backup(self) -> None:
-        """Pick a backup, confirm, restore off the GUI thread; the service checks the backup first and
-        keeps a copy of the database as it was (so a restore can itself be undone)."""
-        from app.services import backups
-        from app.ui.table_helpers import ask_choice
-
-        def chosen(entries: list) -> None:  # noqa: ANN001 - list[backups.BackupEntry]
-            if not entries:
-                messages.inform(self, "恢复备份", "这个数据库还没有任何备份。")
-                return
-            labels = [f"{e.taken_at:%Y-%m-%d %H:%M}　{e.kind}　{e.size}" for e in entries]
-            picked = ask_choice(self, "恢复备份", "选择要恢复的备份：", "下一步", labels)
-            if picked is None or picked not in labels:
-                return
-            entry = entries[labels.index(picked)]
-            if not messages.confirm(
-                self, "恢复备份", f"用 {picked} 的备份替换现在的数据库吗？", "恢复",
-                "之后录入的数据会被替换掉；替换前，现在的数据库会先另存一份备份，需要时可以再恢复回来。",
-            ):
-                return
-            self.statusBar().showMessage("正在恢复备份……")
-            self.runner.start(lambda task: backups.restore(self.db, entry.path, self.actor),
-                              on_success=restored, on_failure=lambda error: messages.failed(
-                                  self, "没有恢复", "恢复时出错", error))
-
-        def restored(result) -> None:  # noqa: ANN001 - backups.RestoreResult
-            self.statusBar().clearMessage()
-            messages.inform(self, "恢复备份", f"已恢复备份：{result.restored_from.name}",
-                            f"恢复前的数据库已另存为：{result.safety_copy.name}")
-            self._after_change()
-
-        self.runner.start(lambda task: backups.list_backups(self.db), on_success=chosen,
-                          on_failure=lambda error: messages.failed(self, "恢复备份", "读取备份时出错", error))
-
-    def add_village(self) -> None:
-        from app.ui.table_helpers import ask_text
-
-        name = ask_text(self, "添加村", "村名（如 桃源村）：", "添加")
-        if not name or not name.strip():
-            return
-        try:
-            from app.services.villages import add_village
-
-            village = add_village(self.db, name, self.actor)
-        except ServiceError as exc:
-            messages.refuse(self, "没有添加", exc.message, exc.problems)
-            return
-        self.statusBar().showMessage(f"已添加村：{village.name}", 5000)
-        self.load_choices(village_id=village.id)
-
     # --- closing -----------------------------------------------------------------------------
     def shutdown(self) -> None:
         """Stop every worker (an import in progress rolls back) and wait for them."""
@@ -671,8 +703,40 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        settings().setValue(GEOMETRY_KEY, self.saveGeometry())
         self.shutdown()
         super().closeEvent(event)
+
+
+def _remember(village_id: int | None, month: dt.date | None) -> None:
+    store = settings()
+    store.setValue(VILLAGE_KEY, village_id or 0)
+    store.setValue(MONTH_KEY, month.isoformat() if month else "all")
+
+
+def _remembered_village() -> int | None:
+    try:
+        return int(settings().value(VILLAGE_KEY, 0)) or None
+    except (TypeError, ValueError):
+        return None
+
+
+def _remembered_month() -> dt.date | None:
+    try:
+        text = str(settings().value(MONTH_KEY, "") or "")
+        return ALL_MONTHS if text == "all" else dt.date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _add_in_order(target: QMenu | QToolBar, items: list[tuple[int, QAction]]) -> None:
+    """By order, with a separator between hundreds."""
+    group = None
+    for order, action in sorted(items, key=lambda item: item[0]):
+        if group is not None and order // 100 != group:
+            target.addSeparator()
+        group = order // 100
+        target.addAction(action)
 
 
 def _with_suffix(path: str) -> Path:

@@ -1,7 +1,7 @@
 """“公示”: a village's notices through review to the board and the archive; objections, 备案, printing.
 
-Thin: every read and write is a service call (app.services.notices, mirroring `cunwu notice …`);
-the notice sheet is rendered off the GUI thread. The services refuse what the rules forbid
+Thin: every read and write is a service call (app.services.notices, mirroring `cunwu notice …`), and
+every one runs off the GUI thread (app.ui.background), the notice sheet's rendering too. The services refuse what the rules forbid
 (posting unreviewed, ending with an open objection, too short a period): the page only shows why.
 """
 
@@ -34,7 +34,7 @@ from app.services.errors import ServiceError
 from app.services.subsidies import list_subsidies
 from app.storage.engine import Database
 from app.ui import messages
-from app.ui.background import TaskRunner
+from app.ui.background import Task, TaskRunner
 from app.ui.notice_dialogs import (
     HandlingDialog,
     NoticeForm,
@@ -46,6 +46,7 @@ from app.ui.table_helpers import (
     ask_choice,
     ask_text,
     fill_rows,
+    fit_to_screen,
     read_only_table,
     selected_index,
 )
@@ -67,17 +68,22 @@ SCREEN_POLICY = policy_for(Channel.WALL)  # the screen is read inside the villag
 
 class NoticesPage(QDialog):
     def __init__(self, db: Database, village: str, actor: str, parent: QWidget | None = None,
-                 item_code: str | None = None, today: dt.date | None = None) -> None:
+                 item_code: str | None = None, today: dt.date | None = None, intro: str = "") -> None:
+        """`intro`: what the status line says once the notices are listed (e.g. why the page was
+        opened), instead of their count."""
         super().__init__(parent)
         self.db, self.village, self.actor = db, village, actor
         self.today = today or dt.date.today()
         self.runner = TaskRunner(self)
         self.rows: list[notices.NoticeSummary] = []
         self.detail: notices.NoticeDetail | None = None
+        self.entries: list = []  # the village's catalog items, once loaded
+        self.item_names: dict[str, str] = {}
+        self.subsidy_names: list[str] = []
+        self._wanted_item = item_code
+        self._reading: Task | None = None
+        self._detail_task: Task | None = None
         self.setWindowTitle(f"公示 — {village}")
-        self.resize(1180, 720)
-        self.entries = village_catalog(db, village, actor).entries
-        self.item_names = {e.code: e.name for e in self.entries}
 
         self.state_filter = QComboBox()
         self.state_filter.addItem("全部", None)
@@ -85,10 +91,6 @@ class NoticesPage(QDialog):
             self.state_filter.addItem(state.label, state.value)  # Qt hands a str enum back as a plain str
         self.item_filter = QComboBox()
         self.item_filter.addItem("全部事项", None)
-        for entry in self.entries:
-            self.item_filter.addItem(f"{entry.code} {entry.name}", entry.code)
-        if item_code is not None and self.item_filter.findData(item_code) >= 0:
-            self.item_filter.setCurrentIndex(self.item_filter.findData(item_code))
         top = QHBoxLayout()
         for widget in (QLabel("状态："), self.state_filter, QLabel("公开事项："), self.item_filter):
             top.addWidget(widget)
@@ -161,25 +163,66 @@ class NoticesPage(QDialog):
         self.handle_button.clicked.connect(self.handle_objection)
         self.relative_button.clicked.connect(self.mark_relative)
         self.print_button.clicked.connect(self.print_notice)
-        self.reload()
+        fit_to_screen(self, 1180, 720)
+        self._update_buttons()
+        self.new_button.setEnabled(False)  # until the catalog is read
+        self.status.setText("正在读取……")
+        db, village, actor = self.db, self.village, self.actor
+
+        def read(task: Task) -> tuple[list, list[str]]:
+            return village_catalog(db, village, actor).entries, [s.name for s in list_subsidies(db)]
+
+        self.runner.start(read, on_success=lambda found: self._catalog_arrived(*found, intro),
+                          on_failure=lambda error: self._failed("无法打开", "读取公示时出错", error), lane="read")
+
+    def _catalog_arrived(self, entries: list, subsidy_names: list[str], intro: str) -> None:
+        self.entries, self.subsidy_names = entries, subsidy_names
+        self.item_names = {e.code: e.name for e in entries}
+        self.item_filter.blockSignals(True)
+        for entry in entries:
+            self.item_filter.addItem(f"{entry.code} {entry.name}", entry.code)
+        if self._wanted_item is not None and self.item_filter.findData(self._wanted_item) >= 0:
+            self.item_filter.setCurrentIndex(self.item_filter.findData(self._wanted_item))
+        self.item_filter.blockSignals(False)
+        self.new_button.setEnabled(True)
+        self.reload(status=intro or None)
+
+    def _failed(self, title: str, what: str, error: BaseException) -> None:
+        self.status.setText("")
+        messages.failed(self, title, what, error)
 
     # --- reading ---------------------------------------------------------------------------
-    def reload(self, select_id: int | None = None) -> None:
+    def reload(self, select_id: int | None = None, status: str | None = None) -> None:
+        """List the notices again (in a worker), keep or make the selection, then show `status` (else
+        the count)."""
         keep = select_id if select_id is not None else (self.selected().id if self.selected() else None)
         item = self.item_filter.currentData()
         state = State(self.state_filter.currentData()) if self.state_filter.currentData() else None
-        self.rows = [n for n in notices.list_notices(self.db, self.village, state)
-                     if item is None or n.item_code == item]
+        db, village = self.db, self.village
+        if self._reading is not None:
+            self._reading.drop()
+        self._reading = self.runner.start(
+            lambda task: [n for n in notices.list_notices(db, village, state) if item is None or n.item_code == item],
+            on_success=lambda rows: self._listed(rows, keep, status),
+            on_failure=lambda error: self._failed("无法读取", "读取公示时出错", error),
+            lane="read",
+        )
+
+    def _listed(self, rows: list[notices.NoticeSummary], keep: int | None, status: str | None) -> None:
+        self._reading = None
+        self.rows = rows
+        self.table.blockSignals(True)
         fill_rows(self.table, [
             (str(n.id), n.subject, f"{n.item_code} {self.item_names.get(n.item_code, '')}".strip(), n.kind,
              f"{n.start.isoformat()} 至 {n.end.isoformat()}", n.state.label, f"{n.rows} 行" if n.rows else "",
              f"{n.open_objections} 件" if n.open_objections else "")
             for n in self.rows
         ])
-        self.status.setText(f"共 {len(self.rows)} 份公示")
+        self.status.setText(status if status is not None else f"共 {len(self.rows)} 份公示")
         position = next((i for i, n in enumerate(self.rows) if n.id == keep), None)
         if position is not None:
             self.table.selectRow(position)
+        self.table.blockSignals(False)
         self._show_detail()
 
     def selected(self) -> notices.NoticeSummary | None:
@@ -188,8 +231,20 @@ class NoticesPage(QDialog):
 
     def _show_detail(self) -> None:
         chosen = self.selected()
-        self.detail = notices.notice_detail(self.db, chosen.id) if chosen else None
-        detail = self.detail
+        if self._detail_task is not None:
+            self._detail_task.drop()
+            self._detail_task = None
+        if chosen is None:
+            self._detail_arrived(None)
+            return
+        db, notice_id = self.db, chosen.id
+        self._detail_task = self.runner.start(
+            lambda task: notices.notice_detail(db, notice_id), on_success=self._detail_arrived,
+            on_failure=lambda error: self._failed("无法读取", "读取公示时出错", error), lane="read")
+
+    def _detail_arrived(self, detail: notices.NoticeDetail | None) -> None:
+        self._detail_task = None
+        self.detail = detail
         if detail is None:
             self.summary.setText("选中一份公示，查看附表、签署记录和异议。")
             for table in (self.row_table, self.step_table, self.objection_table):
@@ -248,21 +303,25 @@ class NoticesPage(QDialog):
         still_open = [o for o in self.detail.objections if o.outcome == Outcome.OPEN.value]
         return still_open[0] if len(still_open) == 1 else None
 
-    def _run(self, call: Callable[[], object], success: str, keep: int | None = None) -> bool:
-        try:
-            call()
-        except ServiceError as error:
-            messages.refuse(self, "没有完成", error.message, error.problems)
+    def _run(self, call: Callable[[], object], success: str | Callable[[object], str], keep: int | None = None,
+             title: str = "没有完成", then: Callable[[object], None] | None = None) -> None:
+        """A write in the worker; then the list again (keeping `keep` selected) and `success` (a sentence,
+        or one made from the call's result). A refusal says why and the list is read again."""
+
+        def done(result: object) -> None:
+            self.reload(select_id=keep, status=success(result) if callable(success) else success)
+            if then is not None:
+                then(result)
+
+        def failed(error: BaseException) -> None:
+            messages.failed(self, title, "保存时出错", error)
             self.reload()
-            return False
-        self.reload(select_id=keep)
-        self.status.setText(success)
-        return True
+
+        self.runner.start(lambda task: call(), on_success=done, on_failure=failed, lane="write")
 
     # --- drafting --------------------------------------------------------------------------
     def new_notice(self) -> None:
-        form = NoticeForm(self.entries, [s.name for s in list_subsidies(self.db)], self.today,
-                          self.item_filter.currentData(), self)
+        form = NoticeForm(self.entries, self.subsidy_names, self.today, self.item_filter.currentData(), self)
         if not form.exec():
             return
         month = form.payout_month()
@@ -273,32 +332,29 @@ class NoticesPage(QDialog):
             # As `cunwu notice add --payouts`: the rows come in a second step, so the body may wait for them.
             body=body if body.strip() or month is None else "（见附表）", channel=form.channel.currentData(),
         )
-        try:
-            notice_id = notices.create_notice(self.db, draft, self.actor)
-        except ServiceError as error:
-            messages.refuse(self, "没有起草", error.message, error.problems)
-            return
-        self.reload(select_id=notice_id)
-        self.status.setText(f"已起草第 {notice_id} 号公示（草稿）")
-        if month is not None:
-            self._add_rows(notice_id, month, form.subsidy.currentData())
+        subsidy = form.subsidy.currentData()
+        db, actor = self.db, self.actor
+
+        def created(notice_id: object) -> None:
+            self.reload(select_id=int(notice_id), status=f"已起草第 {notice_id} 号公示（草稿）")
+            if month is not None:
+                self._add_rows(int(notice_id), month, subsidy)
+
+        self.runner.start(lambda task: notices.create_notice(db, draft, actor), on_success=created,
+                          on_failure=lambda error: messages.failed(self, "没有起草", "起草时出错", error), lane="write")
 
     def add_payouts(self) -> None:
         chosen = self.selected()
         if chosen is None:
             return
-        dialog = PayoutsDialog([s.name for s in list_subsidies(self.db)], self.today, self)
+        dialog = PayoutsDialog(self.subsidy_names, self.today, self)
         if dialog.exec():
             self._add_rows(chosen.id, dialog.payouts.month.month(), dialog.payouts.subsidy.currentData())
 
     def _add_rows(self, notice_id: int, month: dt.date, subsidy: str | None) -> None:
-        try:
-            added = notices.add_payout_rows(self.db, notice_id, month, self.actor, subsidy)
-        except ServiceError as error:
-            messages.refuse(self, "附表没有加入", error.message, error.problems)
-            return
-        self.reload(select_id=notice_id)
-        self.status.setText(f"第 {notice_id} 号公示附表加入 {added} 行")
+        db, actor = self.db, self.actor
+        self._run(lambda: notices.add_payout_rows(db, notice_id, month, actor, subsidy),
+                  lambda added: f"第 {notice_id} 号公示附表加入 {added} 行", notice_id, title="附表没有加入")
 
     def mark_relative(self) -> None:
         chosen, index = self.selected(), selected_index(self.row_table)
@@ -409,7 +465,7 @@ class NoticesPage(QDialog):
             elif isinstance(error, OSError):
                 messages.warn(self, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
             else:
-                messages.warn(self, "没有生成", f"生成时出错：{error}")
+                messages.failed(self, "没有生成", "生成时出错", error)
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
 

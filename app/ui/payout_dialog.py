@@ -7,10 +7,12 @@ unchanged, and the clerk must press “更正身份证号” and type the whole 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -19,18 +21,20 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.core.ledger_record import LedgerRecord
 from app.core.disclosure import PersonFields, policy_for
+from app.core.ledger_record import LedgerRecord
 from app.core.money import format_yuan
 from app.outputs.masked_rows import mask_record
 from app.services.errors import ServiceError
 from app.ui import field_checks
+from app.ui.background import TaskRunner
 from app.ui.date_inputs import DayEdit, MonthEdit, to_qdate
 from app.ui.field_checks import Verdict
 from app.ui.ledger_model import SCREEN_CHANNEL
@@ -63,6 +67,24 @@ class _Message(QLabel):
     def __init__(self) -> None:
         super().__init__()
         self.setWordWrap(True)
+
+    def minimumSizeHint(self) -> QSize:
+        """As tall as its wrapped lines at its present width: a dialog does not ask its layout for
+        heights by width, so without this a long message takes the height of the field above it
+        (after a refusal the amount field was squashed to a few pixels)."""
+        hint = super().minimumSizeHint()
+        if self.text() and self.width() > 0:
+            hint.setHeight(max(hint.height(), self.heightForWidth(self.width())))
+        return hint
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.updateGeometry()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
 
     def show_verdict(self, verdict: Verdict | None) -> None:
         if verdict is None or not verdict.message:
@@ -100,6 +122,7 @@ class PayoutDialog(QDialog):
         self._stored_id = record.id_number if record else ""
         self._keeping_id = record is not None
         self.saved_id: int | None = None
+        self.runner = TaskRunner(self)
         self.setWindowTitle("修改发放记录" if record else "录入发放记录")
         self._build()
         if record is not None:
@@ -139,8 +162,7 @@ class PayoutDialog(QDialog):
         self.phone_edit = QLineEdit()
         self.account_edit = QLineEdit()
         self.note_edit = QLineEdit()
-        self.problems = QLabel()
-        self.problems.setWordWrap(True)
+        self.problems = _Message()
         self.problems.setStyleSheet(f"color: {ERROR_COLOR};")
         self.problems.setVisible(False)
 
@@ -169,6 +191,9 @@ class PayoutDialog(QDialog):
         buttons.accepted.connect(self.save)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
+        # The dialog grows with the messages that appear under the fields and above the buttons (a
+        # refusal can be three lines): the fields keep their height instead of being squashed.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         layout.addLayout(form)
         layout.addWidget(self.problems)
         layout.addWidget(buttons)
@@ -272,23 +297,44 @@ class PayoutDialog(QDialog):
         )
 
     def save(self) -> None:
-        # Show every field's message at once, then let the service decide (it checks again).
+        """Check every field on screen, then let the service decide (it checks again) — in a worker:
+        a locked database must not freeze the window."""
         for check in (self._check_name, self._check_id, self._check_amount, self._check_pay_date):
             check()
         from app.services.payouts import add_payout, update_payout
 
-        context = self._context
-        data = self.payout_input()
-        try:
-            if self._record is None:
-                self.saved_id = add_payout(context.db, context.village_id, data, context.actor)
-            else:
-                update_payout(context.db, self._record.payout_id, data, context.actor)
-                self.saved_id = self._record.payout_id
-        except ServiceError as exc:
-            self._show_problems(exc)
-            return
+        context, record, data = self._context, self._record, self.payout_input()
+
+        def work(task: object) -> int:
+            if record is None:
+                return add_payout(context.db, context.village_id, data, context.actor)
+            update_payout(context.db, record.payout_id, data, context.actor)
+            return record.payout_id
+
+        self.save_button.setEnabled(False)
+        self.runner.start(work, on_success=self._saved, on_failure=self._save_failed, lane="write")
+
+    def saving(self) -> bool:
+        return self.runner.busy()
+
+    def _saved(self, payout_id: int) -> None:
+        self.saved_id = payout_id
+        self.save_button.setEnabled(True)
         self.accept()
+
+    def _save_failed(self, error: BaseException) -> None:
+        self.save_button.setEnabled(True)
+        if isinstance(error, ServiceError):
+            self._show_problems(error)
+        else:
+            from app.ui import messages
+
+            messages.failed(self, "没有保存", "保存时出错", error)
+
+    def done(self, result: int) -> None:
+        if self.runner.busy() and result != QDialog.DialogCode.Accepted:
+            return  # a save is on its way: its answer decides (Esc does not abandon it half-way)
+        super().done(result)
 
     def _show_problems(self, error: ServiceError) -> None:
         lines = [error.message] + [f"· {line}" for line in error.problems if line != error.message]

@@ -80,3 +80,16 @@ def ask_choice(parent: QWidget, title: str, label: str, accept: str, choices: Se
     dialog.setOkButtonText(accept)
     dialog.setCancelButtonText("取消")
     return dialog.textValue() if dialog.exec() else None
+
+
+def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
+    """Open at (width, height) or, on a smaller screen (1366×768 at 125%: 1092×614), at what the screen
+    has room for: never with its buttons off screen."""
+    from PySide6.QtGui import QGuiApplication
+
+    screen = widget.screen() or QGuiApplication.primaryScreen()
+    if screen is not None:
+        room = screen.availableGeometry()
+        # The title bar and the frame are not part of the size: leave them room.
+        width, height = min(width, room.width() - 16), min(height, room.height() - 40)
+    widget.resize(max(width, widget.minimumSizeHint().width()), max(height, widget.minimumSizeHint().height()))

@@ -4,10 +4,11 @@ message boxes that answer by themselves (recording what they said)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
@@ -86,6 +87,23 @@ class Boxes:
 
 
 @pytest.fixture(autouse=True)
+def own_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Each test its own QSettings folder: the window remembers its geometry and last village and month."""
+    folder = str(tmp_path_factory.mktemp("settings"))
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, folder)
+    from app.ui import actor
+
+    actor.remember(ACTOR)  # the acting person chosen on this PC: start-up does not ask again
+    yield
+
+
+def settle(qtbot, page, timeout: int = WAIT_MS) -> None:
+    """Wait until a page's (or the window's) workers have nothing left to do."""
+    qtbot.waitUntil(lambda: not page.runner.busy(), timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
 def no_unexpected_message_box(monkeypatch: pytest.MonkeyPatch) -> None:
     """A modal box nobody answers would hang the run offscreen: fail the test with its text instead."""
 
@@ -102,7 +120,7 @@ def boxes(monkeypatch: pytest.MonkeyPatch) -> Boxes:
     return answering
 
 
-def wait_for_page(qtbot, win: MainWindow, action) -> None:  # noqa: ANN001
+def wait_for_page(qtbot, win: MainWindow, action) -> None:
     """Run `action` (a filter or sort change) and wait until the model holds the new first page."""
     with qtbot.waitSignal(win.model.page_loaded, timeout=WAIT_MS):
         action()

@@ -12,7 +12,7 @@ from app.ui import archive_page
 from app.ui.archive_page import ArchivePage
 from tests import evidence_samples
 from tests.conftest import ACTOR, VILLAGE
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, settle
 
 JPEG = evidence_samples.jpeg()
 
@@ -22,6 +22,7 @@ def open_page(qtbot, db) -> ArchivePage:
     qtbot.addWidget(page)
     page.year.setValue(2026)
     page.show()
+    settle(qtbot, page)
     return page
 
 
@@ -31,8 +32,10 @@ def test_the_import_shows_as_a_filed_piece_and_months_filter(seeded, db, qtbot):
     assert "发放明细" in page.table.item(0, 3).text() and page.table.item(0, 0).text() == "0001"
     assert page.table.item(0, 1).text() == "（未设全宗号）"
     page.month.setCurrentIndex(page.month.findData(10))
+    settle(qtbot, page)
     assert page.table.rowCount() == 1
     page.month.setCurrentIndex(page.month.findData(9))
+    settle(qtbot, page)
     assert page.table.rowCount() == 0 and page.status.text() == "共 0 件"
 
 
@@ -48,6 +51,7 @@ def test_add_a_piece_through_the_dialog(db, qtbot, monkeypatch):
     monkeypatch.setattr(archive_page.PieceDialog, "exec", fill)
     page = open_page(qtbot, db)
     page.add_button.click()
+    settle(qtbot, page)
     assert page.table.rowCount() == 1
     assert page.table.item(0, 1).text() == "J012-2026-D10-GK-0001"
     assert page.table.item(0, 2).text() == "20260305" and page.table.item(0, 4).text() == "3"
@@ -61,8 +65,10 @@ def test_attach_and_check_evidence(db, qtbot, monkeypatch, tmp_path, boxes):
     page = open_page(qtbot, db)
     page.table.selectRow(0)
     page.attach_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 7).text() == "1 份"
     page.check_button.click()
+    settle(qtbot, page)
     assert any("都完好" in text for text in boxes.shown)
 
 
@@ -97,6 +103,7 @@ def test_void_asks_for_a_reason(db, qtbot, monkeypatch):
     page = open_page(qtbot, db)
     page.table.selectRow(0)
     page.void_button.click()
+    settle(qtbot, page)
     assert page.table.rowCount() == 0 and page.status.text() == "已作废件号 0001"
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+
 import pytest
 from pypdf import PdfReader
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
-from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog
 
 from app.services.bulletin import find_publication
 from app.services.importing import ImportRequest, import_payouts
@@ -70,6 +71,7 @@ def test_save_pdf_and_excel(qtbot, db, seeded, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (next(targets), ""))
     dialog.save_button.click()
     dialog.excel_button.click()
+    qtbot.waitUntil(lambda: dialog.status.text().startswith("已导出"), timeout=20_000)  # written off the GUI thread
     text = PdfReader(tmp_path / "公开表.pdf").pages[0].extract_text()
     assert "桃源村2026年10月惠民惠农补贴资金发放公开表" in text
     assert (tmp_path / "公开表.xlsx").stat().st_size > 0
@@ -82,7 +84,6 @@ def answer_the_posting_dialog(monkeypatch) -> None:
             return QDialog.DialogCode.Accepted
 
     monkeypatch.setattr(bulletin_preview, "PostingDialog", Answered)
-    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
 
 
 def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
@@ -91,10 +92,11 @@ def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
     asked = []
     # Posted today (after the default period began on 11-01): the clerk must confirm it is a late entry.
     monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda parent, title, text, accept, detail="": asked.append(title) or True)
-    dialog.post_button.click()
+    with qtbot.waitSignal(dialog.posted, timeout=20_000):  # registered off the GUI thread
+        dialog.post_button.click()
     with db.reading() as session:
         publication = find_publication(session, 1, OCT)
-    assert asked == ["补登张贴"]
+    assert asked == ["确认登记张贴", "补登张贴"]
     assert publication is not None and publication.posted_by == "王文书"
     assert "已锁定" in dialog.status.text()
 
@@ -102,8 +104,12 @@ def test_register_posting_locks_the_month(qtbot, db, seeded, monkeypatch):
 def test_a_backdated_posting_refused_by_the_clerk_is_not_recorded(qtbot, db, seeded, monkeypatch):
     dialog = open_preview(qtbot, db)
     answer_the_posting_dialog(monkeypatch)
-    monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda *a, **k: False)
+    asked = []
+    # Yes to 登记, no to 补登.
+    monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda parent, title, *a, **k: asked.append(title) or len(asked) == 1)
     dialog.post_button.click()
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog._runner.busy(), timeout=20_000)
     with db.reading() as session:
         assert find_publication(session, 1, OCT) is None
 

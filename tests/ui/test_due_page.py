@@ -15,7 +15,7 @@ from tests.conftest import ACTOR, VILLAGE
 from tests.test_due import (
     constructed,  # the same constructed month as the service tests
 )
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, settle
 
 OCT = parse_month("2026-10")
 D = dt.date
@@ -28,6 +28,7 @@ def open_page(qtbot, db, village=VILLAGE, today=CHECKED) -> DuePage:
     page = DuePage(db, village, ACTOR, month=OCT, today=today)
     qtbot.addWidget(page)
     page.show()
+    settle(qtbot, page)
     return page
 
 
@@ -57,8 +58,10 @@ def test_rows_and_colours_of_a_constructed_month(db, people, qtbot, tmp_path):
 
     # The day of the check decides "due soon"; the township view lists every village.
     page.today.setDate(page.today.date().addDays(-15))
+    settle(qtbot, page)
     assert rows(page)["S03"] == ("即将到期", STATUS_COLOURS[DueStatus.DUE_SOON])
     page.scope.setCurrentIndex(page.scope.findData(None))
+    settle(qtbot, page)
     assert {page.scores.item(r, 0).text() for r in range(page.scores.rowCount())} == {VILLAGE, "杏花村"}
 
 
@@ -66,6 +69,7 @@ def test_quarter_and_township_without_a_selected_village(db, qtbot):
     page = open_page(qtbot, db, village=None, today=D(2026, 9, 1))
     assert page.scope.count() == 1 and page.scope.currentData() is None
     page.quarter.setChecked(True)
+    settle(qtbot, page)
     assert page.title.text().startswith("2026年第4季度")
     codes = [page.table.item(r, 2).text() for r in range(page.table.rowCount())]
     assert codes.count("S01") == 3  # finances: once a month
@@ -78,7 +82,9 @@ def test_a_row_opens_the_items_notices(db, people, qtbot, tmp_path):
     row = next(r for r in range(page.table.rowCount()) if page.table.item(r, 2).text() == "S01")
     page.table.selectRow(row)
     page.open_item()
+    settle(qtbot, page)
     notices = page.notices_page
+    settle(qtbot, notices)
     assert notices.village == VILLAGE and notices.item_filter.currentData() == "S01"
     assert notices.table.rowCount() == 1 and notices.table.item(0, 1).text() == "2026年9月村级财务收支公开"
     assert notices.status.text().startswith("S01 村级财务收支") and "逾期完成" in notices.status.text()

@@ -20,7 +20,7 @@ from app.ui import notice_dialogs, notices_page
 from app.ui.notices_page import NoticesPage
 from tests.conftest import ACTOR, VILLAGE
 from tests.db_state import row_counts
-from tests.ui.conftest import WAIT_MS
+from tests.ui.conftest import WAIT_MS, settle
 
 D = dt.date
 START = D(2026, 11, 2)
@@ -31,6 +31,7 @@ def open_page(qtbot, db) -> NoticesPage:
     page = NoticesPage(db, VILLAGE, ACTOR, today=START)
     qtbot.addWidget(page)
     page.show()
+    settle(qtbot, page)
     return page
 
 
@@ -66,6 +67,7 @@ def test_draft_to_posted_through_the_buttons(db, qtbot, monkeypatch):
     monkeypatch.setattr(notice_dialogs.NoticeForm, "exec", fill)
     page = open_page(qtbot, db)
     page.new_button.click()
+    settle(qtbot, page)
     assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == SUBJECT
     assert page.table.item(0, 5).text() == "草稿" and page.status.text() == "已起草第 1 号公示（草稿）"
     assert page.table.item(0, 4).text() == "2026-11-02 至 2026-11-08"  # seven days by default
@@ -73,11 +75,14 @@ def test_draft_to_posted_through_the_buttons(db, qtbot, monkeypatch):
     signing(monkeypatch, "王文书", "张主任", "赵监委")
     assert page.advance_button.text() == "提交审核…"
     page.advance_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 5).text() == "村委会审核"
     assert page.advance_button.text() == "村委会审核同意…"
     page.advance_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 5).text() == "村务监督委员会审核"
     page.post_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 5).text() == "公示中"
     assert [page.step_table.item(r, 1).text() for r in range(3)] == ["王文书", "张主任", "赵监委"]
     assert page.step_table.item(2, 2).text() == "2026-11-02"  # the date defaults to the page's today
@@ -88,10 +93,12 @@ def test_posting_unreviewed_is_refused_and_nothing_is_written(db, qtbot, monkeyp
     a_draft(db)
     page = open_page(qtbot, db)
     page.table.selectRow(0)
+    settle(qtbot, page)
     before = row_counts(db)
     signing(monkeypatch, "赵监委")
     assert page.post_button.isEnabled()  # clickable: the refusal explains what is missing
     page.post_button.click()
+    settle(qtbot, page)
     assert "未经村民委员会和村务监督委员会审核，不能张贴公示" in boxes.shown[-1]
     assert row_counts(db) == before and page.table.item(0, 5).text() == "草稿"
 
@@ -101,13 +108,16 @@ def test_returning_to_draft_needs_a_reason(db, qtbot, monkeypatch, boxes):
     advance(db, notice_id, "王文书", START, ACTOR)
     page = open_page(qtbot, db)
     page.table.selectRow(0)
+    settle(qtbot, page)
     before = row_counts(db)
     signing(monkeypatch, "张主任", reason="  ")
     page.return_button.click()
+    settle(qtbot, page)
     assert "退回草稿必须写明原因" in boxes.shown[-1]
     assert row_counts(db) == before and page.table.item(0, 5).text() == "村委会审核"
     signing(monkeypatch, "张主任", reason="金额与台账不符")
     page.return_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 5).text() == "草稿"
     assert page.step_table.item(1, 3).text() == "金额与台账不符"
 
@@ -124,6 +134,7 @@ def test_too_short_a_period_is_refused_in_the_form(db, qtbot, monkeypatch, boxes
     page = open_page(qtbot, db)
     before = row_counts(db)
     page.new_button.click()
+    settle(qtbot, page)
     assert "最早到 2026-11-08" in boxes.shown[-1] and row_counts(db) == before
     assert page.table.rowCount() == 0
 
@@ -132,6 +143,7 @@ def test_payout_rows_a_cadre_relative_and_an_objection(seeded, db, qtbot, monkey
     notice_id = a_draft(db)
     page = open_page(qtbot, db)
     page.table.selectRow(0)
+    settle(qtbot, page)
 
     def month(dialog):
         dialog.payouts.month.set_month(D(2026, 10, 1))
@@ -139,16 +151,20 @@ def test_payout_rows_a_cadre_relative_and_an_objection(seeded, db, qtbot, monkey
 
     monkeypatch.setattr(notice_dialogs.PayoutsDialog, "exec", month)
     page.payouts_button.click()
+    settle(qtbot, page)
     assert page.row_table.rowCount() == 30 and page.status.text() == "第 1 号公示附表加入 30 行"
     assert "*" in page.row_table.item(0, 2).text()  # the screen masks identity numbers
     page.row_table.selectRow(1)
+    settle(qtbot, page)
     monkeypatch.setattr(notices_page, "ask_text", lambda *a, **k: "村主任张某之弟")
     page.relative_button.click()
+    settle(qtbot, page)
     assert page.row_table.item(1, 6).text().startswith("村干部近亲属，已备案")
 
     for by in ("王文书", "张主任", "赵监委"):
         advance(db, notice_id, by, START, ACTOR)
     page.reload()
+    settle(qtbot, page)
 
     def objection(dialog):
         dialog.content.setPlainText("某户家有小轿车")
@@ -163,9 +179,11 @@ def test_payout_rows_a_cadre_relative_and_an_objection(seeded, db, qtbot, monkey
     monkeypatch.setattr(notice_dialogs.ObjectionDialog, "exec", objection)
     monkeypatch.setattr(notice_dialogs.HandlingDialog, "exec", handling)
     page.objection_button.click()
+    settle(qtbot, page)
     assert page.table.item(0, 7).text() == "1 件" and page.objection_table.item(0, 0).text() == "匿名"
     assert page.handle_button.isEnabled()  # the only open objection is the one handled
     page.handle_button.click()
+    settle(qtbot, page)
     assert page.objection_table.item(0, 4).text() == "异议不成立" and page.table.item(0, 7).text() == ""
 
 
@@ -178,6 +196,7 @@ def test_printing_writes_the_sheet_off_the_gui_thread(db, qtbot, monkeypatch, tm
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     page = open_page(qtbot, db)
     page.table.selectRow(0)
+    settle(qtbot, page)
     page.print_button.click()
     qtbot.waitUntil(lambda: page.status.text().startswith("已保存公示"), timeout=WAIT_MS)
     assert "尚未审核" not in page.status.text()
@@ -193,6 +212,7 @@ def test_the_state_filter(db, qtbot):
     page = open_page(qtbot, db)
     assert page.table.rowCount() == 2
     page.state_filter.setCurrentIndex(page.state_filter.findData(State.DRAFT.value))
+    settle(qtbot, page)
     assert page.table.rowCount() == 1 and page.table.item(0, 1).text() == "宅基地申请公示"
     assert [n.state for n in list_notices(db, VILLAGE)] == [State.COMMITTEE_REVIEW, State.DRAFT]
 

@@ -13,7 +13,7 @@ from app.services.errors import NotFound
 from app.services.payouts import load_record
 from app.ui.payout_dialog import PayoutDialog
 from tests.db_state import row_counts
-from tests.ui.conftest import OCT
+from tests.ui.conftest import OCT, settle
 
 
 def wrong_check(number: str) -> str:
@@ -55,6 +55,7 @@ def test_a_valid_entry_is_saved_and_audited(dialog, db, people, qtbot, window):
     qtbot.keyClicks(dialog.amount_edit, "560")
     dialog.group_edit.setCurrentText("2组")
     dialog.save()
+    settle(qtbot, dialog)
     assert dialog.result() == QDialog.DialogCode.Accepted
     record = load_record(db, dialog.saved_id)
     assert (record.name, record.id_number, record.amount_fen, record.period, record.group) == (
@@ -72,6 +73,7 @@ def test_service_refusal_is_shown_in_the_dialog(dialog, db, seeded, qtbot):
     qtbot.keyClicks(dialog.amount_edit, "560")
     dialog.subsidy_edit.setCurrentText("最低生活保障金")
     dialog.save()  # already paid this month for this subsidy
+    settle(qtbot, dialog)
     assert dialog.result() != QDialog.DialogCode.Accepted
     assert dialog.problems.isVisibleTo(dialog)
     assert "同一人同月同项目不能重复发放" in dialog.problems.text()
@@ -87,6 +89,7 @@ def test_correcting_keeps_the_id_masked_and_unchanged(seeded, window, db, qtbot)
     assert "********" in edit.id_edit.text() and record.id_number not in edit.id_edit.text()
     edit.amount_edit.setText("999.99")
     edit.save()
+    settle(qtbot, edit)
     assert edit.result() == QDialog.DialogCode.Accepted
     changed = load_record(db, payout_id)
     assert (changed.amount_fen, changed.id_number, changed.person_id) == (99999, record.id_number, record.person_id)
@@ -112,11 +115,12 @@ def test_delete_asks_first_and_removes_the_row(seeded, window, db, boxes, qtbot)
         assert [e.entity_id for e in entries(session, entity="payout", action="delete")] == [payout_id]
 
 
-def test_reveal_shows_one_full_id_and_writes_the_audit_log(seeded, window, db, boxes):
+def test_reveal_shows_one_full_id_and_writes_the_audit_log(seeded, window, db, boxes, qtbot):
     window.table.selectRow(0)
     payout_id = window.selected_payout()
     record = load_record(db, payout_id)
     window.reveal_selected()
+    settle(qtbot, window)
     question, shown = boxes.shown
     assert "记入操作日志" in question
     assert record.id_number in shown

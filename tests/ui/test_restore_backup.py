@@ -20,7 +20,7 @@ def test_restore_a_backup_from_the_window(qtbot, db, window, monkeypatch):
     told: list[str] = []
     monkeypatch.setattr(main_window.messages, "confirm", lambda *a, **k: told.append("confirm") or True)
     monkeypatch.setattr(main_window.messages, "inform", lambda parent, title, text, detail="": told.append(text))
-    window.restore_backup()
+    window.open_page("restore")
     qtbot.waitUntil(lambda: any(t.startswith("已恢复备份") for t in told), timeout=WAIT_MS)
     assert asked == ["恢复备份"] and told[0] == "confirm"
     assert {v.name for v in list_villages(db)} == {"桃源村"}
@@ -34,6 +34,6 @@ def test_nothing_happens_when_the_clerk_says_no(qtbot, db, window, monkeypatch):
     monkeypatch.setattr(table_helpers, "ask_choice", lambda *a, **k: a[4][0])
     answered: list[bool] = []
     monkeypatch.setattr(main_window.messages, "confirm", lambda *a, **k: answered.append(False) or False)
-    window.restore_backup()
+    window.open_page("restore")
     qtbot.waitUntil(lambda: bool(answered), timeout=WAIT_MS)
     assert {v.name for v in list_villages(db)} == {"桃源村", "杏花村"}

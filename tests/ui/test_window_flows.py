@@ -40,17 +40,17 @@ def test_a_database_without_villages_says_what_to_do(empty_window):
 def test_adding_a_village_selects_it(empty_window, qtbot, monkeypatch):
     monkeypatch.setattr(QInputDialog, "exec", lambda dialog: 1)
     monkeypatch.setattr(QInputDialog, "textValue", lambda dialog: "杏花村")
-    empty_window.add_village()
+    empty_window.open_page("add_village")
     qtbot.waitUntil(empty_window.add_action.isEnabled, timeout=WAIT_MS)
     assert empty_window.filter_bar.village_name() == "杏花村" and empty_window.import_action.isEnabled()
-    assert empty_window.windowTitle() == "村务公开助手 — 杏花村"
+    assert empty_window.windowTitle() == "杏花村 — 村务公开助手"  # the program's name once, last
 
 
 @pytest.mark.qt_log_ignore("does not support propagateSizeHints")  # the offscreen platform's note on show()
 def test_importing_from_the_window_shows_the_new_rows(seeded, window, people, qtbot, tmp_path):
     path = write_xlsx(tmp_path / "十月高龄.xlsx", grid(lines_for(people[30:36], amount="100", subsidy="高龄津贴")))
     before = window.model.rowCount()
-    window.open_import_wizard()
+    window.open_page("import")
     wizard = window.import_wizard
     wizard.file_page.path_edit.setText(str(path))
     wizard.next()
