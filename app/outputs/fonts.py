@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
@@ -64,9 +64,15 @@ class FaceSpec:
 class Face:
     name: str
     glyphs: frozenset[int]
+    # The same as characters (with space and tab, drawn without a glyph): whether a whole string is
+    # covered is then one C-level set test instead of a Python loop over its characters.
+    characters: frozenset[str] = frozenset()
 
     def covers(self, char: str) -> bool:
         return ord(char) in self.glyphs or char in " \t"
+
+    def covers_all(self, text: str) -> bool:
+        return self.characters.issuperset(text) if self.characters else all(map(self.covers, text))
 
 
 def _candidates(role: str) -> list[FaceSpec]:
@@ -93,18 +99,28 @@ def _register(spec: FaceSpec) -> Face | None:
             except Exception:  # a damaged or CFF-only font file: skip it, the chain goes on
                 return None
             pdfmetrics.registerFont(font)
-    return Face(spec.name, frozenset(font.face.charToGlyph))
+    glyphs = frozenset(font.face.charToGlyph)
+    return Face(spec.name, glyphs, frozenset(map(chr, glyphs)) | {" ", "\t"})
+
+
+_MEMO_LIMIT = 200_000  # strings remembered per chain (a sheet repeats dates, groups, amounts)
 
 
 @dataclass(frozen=True)
 class FontChain:
     faces: tuple[Face, ...]
+    # A printed sheet asks for the runs and widths of the same strings many times over (measured for
+    # column widths, wrapped, drawn): each is worked out once. Not part of the chain's identity.
+    _runs: dict[str, list[tuple[str, str]]] = field(default_factory=dict, compare=False, repr=False)
+    _widths: dict[tuple[str, float], float] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def primary(self) -> str:
         return self.faces[0].name
 
     def missing(self, text: str) -> str:
+        if self.faces[0].covers_all(text):
+            return ""
         return "".join(sorted({c for c in text if not any(face.covers(c) for face in self.faces)}))
 
     def check(self, text: str) -> None:
@@ -114,8 +130,17 @@ class FontChain:
 
     def runs(self, text: str) -> list[tuple[str, str]]:
         """[(face name, substring)], each substring drawable in its face."""
+        known = self._runs.get(text)
+        if known is None:
+            known = self._split(text)
+            if len(self._runs) >= _MEMO_LIMIT:
+                self._runs.clear()
+            self._runs[text] = known
+        return known
+
+    def _split(self, text: str) -> list[tuple[str, str]]:
         first = self.faces[0]
-        if all(first.covers(c) for c in text):
+        if first.covers_all(text):
             return [(first.name, text)]
         runs: list[tuple[str, str]] = []
         for char in text:
@@ -129,7 +154,14 @@ class FontChain:
         return runs
 
     def width(self, text: str, size: float) -> float:
-        return sum(pdfmetrics.stringWidth(part, face, size) for face, part in self.runs(text))
+        key = (text, size)
+        known = self._widths.get(key)
+        if known is None:
+            known = sum(pdfmetrics.stringWidth(part, face, size) for face, part in self.runs(text))
+            if len(self._widths) >= _MEMO_LIMIT:
+                self._widths.clear()
+            self._widths[key] = known
+        return known
 
 
 @functools.lru_cache(maxsize=4)
