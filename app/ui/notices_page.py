@@ -32,12 +32,14 @@ from app.services import notices
 from app.services.catalog import village_catalog
 from app.services.errors import ServiceError
 from app.services.subsidies import list_subsidies
+from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.notice_dialogs import (
     HandlingDialog,
     NoticeForm,
+    NoticeRowsDialog,
     ObjectionDialog,
     PayoutsDialog,
     SignDialog,
@@ -81,6 +83,8 @@ class NoticesPage(QDialog):
         self.item_names: dict[str, str] = {}
         self.subsidy_names: list[str] = []
         self._wanted_item = item_code
+        self.rows_dialog: NoticeRowsDialog | None = None  # 录入或粘贴附表, while open
+        self.settings_dialog: QWidget | None = None  # 设置, opened from a refused print
         self._reading: Task | None = None
         self._detail_task: Task | None = None
         self.setWindowTitle(f"公示 — {village}")
@@ -120,6 +124,8 @@ class NoticesPage(QDialog):
 
         self.new_button = QPushButton("起草公示…")
         self.payouts_button = QPushButton("附上发放记录…")
+        self.type_rows_button = QPushButton("录入或粘贴附表…")
+        self.remove_row_button = QPushButton("删除附表行…")
         self.advance_button = QPushButton("签署下一步…")
         self.post_button = QPushButton("张贴公示…")
         self.return_button = QPushButton("退回草稿…")
@@ -128,15 +134,19 @@ class NoticesPage(QDialog):
         self.relative_button = QPushButton("登记村干部近亲属…")
         self.print_button = QPushButton("打印公示…")
         steps = QHBoxLayout()
-        for button in (self.new_button, self.payouts_button, None, self.advance_button, self.post_button,
-                       self.return_button):
+        for button in (self.new_button, self.payouts_button, self.type_rows_button, None, self.advance_button,
+                       self.post_button, self.return_button):
             if button is None:
                 steps.addSpacing(24)
             else:
                 steps.addWidget(button)
         steps.addStretch(1)
         others = QHBoxLayout()
-        for button in (self.objection_button, self.handle_button, self.relative_button):
+        for button in (self.remove_row_button, self.relative_button, None, self.objection_button,
+                       self.handle_button):
+            if button is None:
+                others.addSpacing(24)
+                continue
             others.addWidget(button)
         others.addStretch(1)
         others.addWidget(self.print_button)
@@ -156,6 +166,8 @@ class NoticesPage(QDialog):
         self.objection_table.itemSelectionChanged.connect(self._update_buttons)
         self.new_button.clicked.connect(self.new_notice)
         self.payouts_button.clicked.connect(self.add_payouts)
+        self.type_rows_button.clicked.connect(self.type_rows)
+        self.remove_row_button.clicked.connect(self.remove_row)
         self.advance_button.clicked.connect(self.advance)
         self.post_button.clicked.connect(self.post)
         self.return_button.clicked.connect(self.return_to_draft)
@@ -285,11 +297,13 @@ class NoticesPage(QDialog):
         self.advance_button.setText(STEP_BUTTONS.get(state, "签署下一步…") if state else "签署下一步…")
         self.advance_button.setEnabled(state in FORWARD)
         # 张贴 stays clickable on any unposted notice: the refusal says which review is missing.
-        for button, on in ((self.payouts_button, draft), (self.post_button, state in FORWARD and state is not None
+        row_chosen = draft and selected_index(self.row_table) is not None
+        for button, on in ((self.payouts_button, draft), (self.type_rows_button, draft),
+                           (self.remove_row_button, row_chosen), (self.post_button, state in FORWARD and state is not None
                                                           and state not in (State.POSTED, State.EXPIRED)),
                            (self.return_button, state in RETURNABLE), (self.objection_button, state is State.POSTED),
                            (self.handle_button, self._chosen_objection() is not None),
-                           (self.relative_button, draft and selected_index(self.row_table) is not None),
+                           (self.relative_button, row_chosen),
                            (self.print_button, state is not None)):
             button.setEnabled(on)
 
@@ -355,6 +369,30 @@ class NoticesPage(QDialog):
         db, actor = self.db, self.actor
         self._run(lambda: notices.add_payout_rows(db, notice_id, month, actor, subsidy),
                   lambda added: f"第 {notice_id} 号公示附表加入 {added} 行", notice_id, title="附表没有加入")
+
+    def type_rows(self) -> None:
+        """录入或粘贴附表: the rows form (window-modal, not blocking); what it adds is listed at once."""
+        chosen = self.selected()
+        if chosen is None:
+            return
+        dialog = NoticeRowsDialog(self.db, self.runner, chosen.id, chosen.subject, self.actor, self)
+        dialog.added.connect(lambda count: self.reload(select_id=chosen.id,
+                                                       status=f"第 {chosen.id} 号公示附表加入 {count} 行"))
+        dialog.added.connect(lambda _: self.tabs.setCurrentWidget(self.row_table))
+        self.rows_dialog = dialog
+        dialog.open()
+
+    def remove_row(self) -> None:
+        chosen, index = self.selected(), selected_index(self.row_table)
+        if chosen is None or self.detail is None or index is None or index >= len(self.detail.rows):
+            return
+        row = self.detail.rows[index]
+        reason = ask_text(self, "删除附表行", f"删除第 {row.position} 行（{row.name}）的原因：", "删除")
+        if reason is not None:
+            from app.services.notice_rows import remove_row
+
+            self._run(lambda: remove_row(self.db, chosen.id, row.position, reason, self.actor),
+                      f"已删除附表第 {row.position} 行", chosen.id, title="没有删除")
 
     def mark_relative(self) -> None:
         chosen, index = self.selected(), selected_index(self.row_table)
@@ -460,7 +498,9 @@ class NoticesPage(QDialog):
         def failed(error: BaseException) -> None:
             self._update_buttons()
             self.status.setText("")
-            if isinstance(error, ServiceError):
+            if isinstance(error, SettingsMissing):  # said with a way to fill them in, as the 公开表 preview
+                self.explain_missing(error)
+            elif isinstance(error, ServiceError):
                 messages.refuse(self, "没有生成", error.message, error.problems)
             elif isinstance(error, OSError):
                 messages.warn(self, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
@@ -468,6 +508,18 @@ class NoticesPage(QDialog):
                 messages.failed(self, "没有生成", "生成时出错", error)
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
+
+    def explain_missing(self, error: SettingsMissing) -> None:
+        """The sheet lacks settings (监督电话, 乡镇名称…): say which, offer “去填写”."""
+        from app.ui.settings_dialog import explain_missing
+
+        self.status.setText(error.message)
+        explain_missing(self, error, self.open_settings_at)
+
+    def open_settings_at(self, village_id: int, field: str) -> None:
+        from app.ui.settings_dialog import open_settings
+
+        self.settings_dialog = open_settings(self, self.db, self.runner, village_id, field, actor=self.actor)
 
     def done(self, result: int) -> None:
         self.runner.shutdown()

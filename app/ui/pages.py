@@ -283,3 +283,25 @@ def open_settings(ctx: PageContext) -> QWidget | None:
 if _module_exists("app.ui.settings_dialog"):  # listed as soon as the dialog exists
     page("设置…", menu="设置", order=100, needs="database", name="settings",
          tip="乡镇名称和代码；各村的监督电话、咨询电话、联系人、公开栏位置、公开时间和全宗号")(open_settings)
+
+
+@page("公开目录…", menu="村", order=205, needs="database",
+      tip="村务公开事项目录：乡镇标准目录的修改和推送，各村目录和本村自有事项，打印目录海报")
+def open_catalog(ctx: PageContext) -> QWidget | None:
+    """The selected village's catalog, or the township's standard set when no village is selected."""
+    from app.ui.catalog_page import CatalogPage
+
+    village = ctx.village_name if ctx.village_id is not None else None
+    dialog = CatalogPage(ctx.db, ctx.actor, [name for _, name in ctx.villages], village, ctx.window)
+    dialog.open()
+    return dialog
+
+
+@page("节假日…", menu="设置", order=110, needs="database",
+      tip="各年的法定节假日和调休上班日期：日历数据不含的年份在这里录入或粘贴")
+def open_holidays(ctx: PageContext) -> QWidget | None:
+    from app.ui.holidays_page import HolidaysPage
+
+    dialog = HolidaysPage(ctx.db, ctx.actor, ctx.window)
+    dialog.open()
+    return dialog

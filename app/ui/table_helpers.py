@@ -93,3 +93,66 @@ def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
         # The title bar and the frame are not part of the size: leave them room.
         width, height = min(width, room.width() - 16), min(height, room.height() - 40)
     widget.resize(max(width, widget.minimumSizeHint().width()), max(height, widget.minimumSizeHint().height()))
+
+
+# --- entry tables: cells the clerk types or pastes into ----------------------------------------------
+_RAW = 0x0100  # Qt.ItemDataRole.UserRole: what a pasted cell holds, while the screen shows it masked
+
+
+def entry_table(headers: Sequence[str], rows: int = 8) -> QTableWidget:
+    """An editable grid as in Excel: typing starts editing, Tab moves to the next cell; `rows` blank
+    rows to begin with (the caller adds more)."""
+    table = QTableWidget(rows, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)
+    table.setTabKeyNavigation(True)
+    table.setWordWrap(False)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    header.setStretchLastSection(True)
+    return table
+
+
+def put_entry_rows(table: QTableWidget, first: int, rows: Sequence[Sequence[str]]) -> None:
+    """Write checked values into an entry table from row `first` on (adding rows as needed). A cell
+    shows its text through the disclosure gate (an ID number masked) and keeps what it stands for,
+    which entry_values hands back unless the clerk has typed over it."""
+    if first + len(rows) > table.rowCount():
+        table.setRowCount(first + len(rows))
+    for r, values in enumerate(rows, start=first):
+        for c, raw in enumerate(values):
+            shown = for_output(raw)
+            item = QTableWidgetItem(shown)
+            if shown != raw:
+                item.setData(_RAW, raw)
+            table.setItem(r, c, item)
+
+
+def entry_values(table: QTableWidget) -> list[list[str]]:
+    """Every row of an entry table as text, blank cells as "" (a pasted, masked cell as it was pasted).
+    A cell still being edited counts with what it shows."""
+    editor = table.indexWidget(table.currentIndex())
+    if editor is not None:
+        table.commitData(editor)  # the editor stays open: Qt closes it itself, maybe later in this turn
+    values: list[list[str]] = []
+    for r in range(table.rowCount()):
+        row = []
+        for c in range(table.columnCount()):
+            item = table.item(r, c)
+            if item is None:
+                row.append("")
+                continue
+            raw = item.data(_RAW)
+            row.append(raw if isinstance(raw, str) and item.text() == for_output(raw) else item.text())
+        values.append(row)
+    return values
+
+
+def last_filled_row(table: QTableWidget) -> int:
+    """The index after the last row with any text (0 for an empty table)."""
+    for r in range(table.rowCount() - 1, -1, -1):
+        items = [table.item(r, c) for c in range(table.columnCount())]
+        if any(item is not None and item.text().strip() for item in items):
+            return r + 1
+    return 0
