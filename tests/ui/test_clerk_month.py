@@ -23,7 +23,7 @@ from app.services.month_status import NextStep
 from app.services.setup import initialize
 from app.services.village_settings import list_village_settings
 from app.storage.engine import open_database
-from app.ui import bulletin_preview, messages
+from app.ui import bulletin_preview, messages, notice_dialogs
 from app.ui.correction_dialog import CorrectionDialog
 from app.ui.first_start import FirstStartDialog, first_start_if_needed
 from app.ui.main_window import MainWindow
@@ -230,7 +230,47 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     assert "更正说明" in november_sheet and "低保标准上调，补发差额" in november_sheet
     preview.reject()
 
-    # 9. The archive index lists the posted October sheet.
+    # 9. A notice from draft to 公示中, through the notices page's buttons and its sign dialogs.
+    notices = window.open_page("notices")
+    settle(qtbot, notices)
+    subject = "临时救助对象公示"
+
+    def draft(form) -> int:  # noqa: ANN001
+        form.subject.setText(subject)
+        item = next(i for i in range(form.item.count()) if "临时救助" in form.item.itemText(i))
+        form.item.setCurrentIndex(item)  # a 随时公开 item of the catalog
+        form.kind.setCurrentIndex(form.kind.findData("临时救助"))
+        form.body.setPlainText("经本人申请、村民委员会调查，拟对以下对象给予临时救助，现予公示。")
+        return 1
+
+    signers = ["王文书", "张主任", "赵监委"]
+
+    def sign(dialog) -> int:  # noqa: ANN001
+        dialog.signer.setText(signers.pop(0))
+        return 1
+
+    monkeypatch.setattr(notice_dialogs.NoticeForm, "exec", draft)
+    monkeypatch.setattr(notice_dialogs.SignDialog, "exec", sign)
+    notices.new_button.click()
+    settle(qtbot, notices)
+    assert notices.table.item(0, 1).text() == subject and notices.table.item(0, 5).text() == "草稿"
+    for _ in range(2):  # 提交审核, 村委会审核同意
+        notices.advance_button.click()
+        settle(qtbot, notices)
+    notices.post_button.click()  # 村务监督委员会审核同意, 张贴
+    settle(qtbot, notices)
+    assert notices.table.item(0, 5).text() == "公示中"
+    notices.reject()
+
+    # 10. 应公开事项 shows the notice as what was posted for its (随时公开) catalog item this month.
+    due = window.open_page("due")
+    due.month.set_month(dt.date.today().replace(day=1))
+    settle(qtbot, due)
+    cells = [due.table.item(r, c).text() for r in range(due.table.rowCount()) for c in range(due.table.columnCount())]
+    assert any(subject in cell for cell in cells), cells
+    due.reject()
+
+    # 11. The archive index lists the posted October sheet.
     window.filter_bar.select_month(dt.date(2026, 10, 1))
     archive_page = window.open_page("archive")
     settle(qtbot, archive_page)
