@@ -46,6 +46,9 @@ def _add_db(parser: argparse.ArgumentParser, top: bool = False) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from app.cli import argparse_zh
+
+    argparse_zh.install()
     parser = _Parser(prog="cunwu", description=f"{APP_TITLE}：惠民惠农补贴台账、公开表与脱敏导出")
     parser.add_argument("--version", action="version", version=f"cunwu {__version__}")
     _add_db(parser, top=True)
