@@ -328,7 +328,7 @@ def test_line_breaks_inside_a_note_are_kept_other_controls_refused(db, people, t
 
 
 def test_the_townships_plausibility_threshold_is_a_setting(db, people, tmp_path):
-    from app.services.importing import SETTING_PLAUSIBLE_YUAN
+    from app.services.thresholds import SETTING_PLAUSIBLE_YUAN
     from app.storage.models import AppSetting
 
     lines = lines_for(people[:2], amount="3000")

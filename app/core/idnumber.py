@@ -12,11 +12,10 @@ table holds without a county, and a library must not be able to crash an import 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from app.core import regions
 from app.core.text_rules import fold_digits
@@ -33,8 +32,9 @@ class IdNumberError(ValueError):
     """An ID number that must not be stored; the message is for the clerk (Chinese)."""
 
 
-@dataclass(frozen=True)
-class IdCheck:
+class IdCheck(NamedTuple):
+    # A NamedTuple, not a frozen dataclass: an import builds one per distinct number (190,000 at
+    # 300,000 rows) and a frozen dataclass takes several times as long to build.
     number: str
     warnings: tuple[str, ...] = ()
 
@@ -57,24 +57,43 @@ _CHECK = "10X98765432"
 
 
 def check_character(first17: str) -> str:
-    """The check character (0-9 or X) for the first 17 ASCII digits."""
+    """The check character (0-9 or X) for the first 17 ASCII digits.
+
+    Σ dᵢ·2^(17-i) ≡ 2·Σ dᵢ·13^(16-i) (mod 11), since 13 ≡ 2: the sum is twice the digits read in
+    base 13, which int() does in C (a tenth of the time of the weighted sum; a test holds the two equal).
+    """
+    return _CHECK[2 * int(first17, 13) % 11]
+
+
+def check_character_by_weights(first17: str) -> str:
+    """The same character by the standard's weighted sum: the reference the fast form is tested against."""
     return _CHECK[sum(map(operator.mul, map(int, first17), _WEIGHTS)) % 11]
 
 
 def validate(raw: object, today: dt.date | None = None) -> IdCheck:
-    """Return the normalized 18-character number, or raise IdNumberError (Chinese message)."""
-    if isinstance(raw, str):
-        # A county file lists one person once per subsidy item: check each number once per file.
-        return _validate_text(raw, today or dt.date.today())
-    return _validate(raw, today)
+    """Return the normalized 18-character number, or raise IdNumberError (Chinese message).
+
+    No cache here: the import checks each distinct cell of a column once (payout_table), which a
+    bounded cache could not do for 300,000 rows of mostly distinct numbers.
+    """
+    if raw.__class__ is str and _PLAIN.fullmatch(raw):
+        number = raw  # the common case: 18 ASCII characters as they should be, nothing to refuse by form
+    else:
+        number = _plain_form(raw)
+    birth = birth_date(number)
+    today = today or dt.date.today()
+    if birth is None or birth > today or birth.year < _EARLIEST_BIRTH_YEAR:
+        raise IdNumberError(f"身份证号中的出生日期 {number[6:14]} 不是真实日期")
+    expected = check_character(number[:17])
+    if number[17] != expected:
+        raise IdNumberError("身份证号校验位不对（最后一位应为 " + expected + "），请核对是否录错")
+    if not region_known(number):
+        return IdCheck(number, (f"地区码 {number[:6]} 不是 1980 年以来用过的任何县级行政区划代码，请核对身份证号",))
+    return IdCheck(number)
 
 
-@functools.lru_cache(maxsize=65536)
-def _validate_text(raw: str, today: dt.date) -> IdCheck:
-    return _validate(raw, today)
-
-
-def _validate(raw: object, today: dt.date | None = None) -> IdCheck:
+def _plain_form(raw: object) -> str:
+    """The number normalized to 18 ASCII characters, or IdNumberError saying what is wrong with its form."""
     if raw is None:
         raise IdNumberError("身份证号为空")
     if isinstance(raw, float):
@@ -93,17 +112,7 @@ def _validate(raw: object, today: dt.date | None = None) -> IdCheck:
         raise IdNumberError(f"身份证号应为 18 位，这里是 {len(number)} 位")
     if not _PLAIN.fullmatch(number):  # ASCII only: str.isdigit() also accepts ² and other non-decimal digits
         raise IdNumberError("身份证号只能由数字和末位的 X 组成")
-    birth = birth_date(number)
-    today = today or dt.date.today()
-    if birth is None or birth > today or birth.year < _EARLIEST_BIRTH_YEAR:
-        raise IdNumberError(f"身份证号中的出生日期 {number[6:14]} 不是真实日期")
-    expected = check_character(number[:17])
-    if number[17] != expected:
-        raise IdNumberError("身份证号校验位不对（最后一位应为 " + expected + "），请核对是否录错")
-    warnings: tuple[str, ...] = ()
-    if not region_known(number):
-        warnings = (f"地区码 {number[:6]} 不是 1980 年以来用过的任何县级行政区划代码，请核对身份证号",)
-    return IdCheck(number=number, warnings=warnings)
+    return number
 
 
 def is_valid(text: str) -> bool:

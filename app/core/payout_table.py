@@ -5,6 +5,10 @@ them, finds the header under title and unit rows, maps the varying header names 
 skips blank, 合计 and signature rows, and validates every data row. Every problem names the row as
 Excel shows it, the column letter and header, and the reason in Chinese.
 
+The rows are checked column by column, each distinct cell of a column once (app/core/distinct.py):
+a county file repeats its items, dates and amounts and lists a person once per item, and a column the
+file does not have is checked once, not once per row. Problems still come out row by row.
+
 What a cell may hold is checked here, not cut or repaired later: every Unicode decimal digit is read
 as its ASCII digit; text with control, format or bidi characters is refused with their position;
 text longer than its database column is refused (LENGTHS); amounts must be finite, positive and at
@@ -17,14 +21,17 @@ import datetime as dt
 import enum
 import functools
 import math
+import operator
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from itertools import compress, repeat
 from typing import NamedTuple
 
 from app.core import idnumber, money, names
+from app.core.distinct import check_each
 from app.core.periods import format_month_zh, month_of
 from app.core.text_rules import fold_digits, hidden_characters
 
@@ -475,25 +482,12 @@ def parse_rows(
     if table.problems:
         return table
     today = options.today or dt.date.today()
-    total = len(rows)
-    # Every row is padded to `width`; a column the file lacks points at the padding's last (None) cell.
-    width = max(table.columns.values()) + 2
-    positions = {col: table.columns.get(col, width - 1) for col in Col}
-    for index in range(header_index + 1, total):
-        if progress and index % _PROGRESS_EVERY == 0:
-            progress(index, total)
-        row = rows[index]
-        if _is_blank(row):
-            table.skipped_rows += 1
-            continue
-        if _ends_table(row, table):
-            _refuse_data_below(rows, index + 1, table)
-            break
-        if len(row) < width:
-            row = list(row) + [None] * (width - len(row))
-        _parse_data_row(table, index + 1, row, positions, options, today)
+    numbers, data, end = _data_rows(rows, header_index, table, progress)
+    _check_data_rows(table, numbers, data, options, today, progress, len(rows))
+    if end is not None:
+        _refuse_data_below(rows, end, table)
     if progress:
-        progress(total, total)
+        progress(len(rows), len(rows))
     if not table.rows and not table.problems:
         table.problems.append(Problem("表头下面没有任何数据行", row=table.header_row))
     return table
@@ -526,128 +520,228 @@ _ABSENT = 1 << 30  # a column index no row reaches
 _CHECKED_TEXT = (Col.NAME, Col.ID_NUMBER, Col.GROUP, Col.SUBSIDY, Col.STANDARD, Col.AMOUNT, Col.PAY_DATE,
                  Col.ACCOUNT, Col.PHONE, Col.NOTE, Col.AREA, Col.RATE)
 _LINE_BREAKS = "\n\r"  # Alt+Enter inside a note is ordinary; nowhere else
+# A row's problems are told in this order, after its invisible characters (told in _CHECKED_TEXT order).
+_FIELD_ORDER = (Col.NAME, Col.ID_NUMBER, Col.AMOUNT, Col.PAY_DATE, Col.SUBSIDY, Col.ACCOUNT, Col.PHONE,
+                Col.GROUP, Col.STANDARD, Col.NOTE, Col.AREA, Col.RATE)
+_CELL_ERRORS = (CellError, names.NameError_, idnumber.IdNumberError)
 
 
-def _parse_data_row(
+class _Bad(NamedTuple):
+    """A cell's refusal (the row is not imported)."""
+
+    message: str
+
+
+class _Hidden(NamedTuple):
+    """A cell refused for its invisible characters alone; `then` is what the field still says without
+    the cell (only a --subsidy that is itself too long can still be refused then)."""
+
+    message: str
+    then: object
+
+
+def _data_rows(
+    rows: Sequence[Sequence[Cell]], header_index: int, table: ParsedTable, progress: Callable[[int, int], None] | None
+) -> tuple[list[int], list[Sequence[Cell]], int | None]:
+    """(Excel row numbers, rows) between the header and the 合计 or signature row, blank rows skipped,
+    and the index after that end row when there is one. A row whose ID cell is plain ASCII text is
+    neither blank nor an end row; only the others are looked at whole."""
+    id_at = table.columns[Col.ID_NUMBER]
+    total = len(rows)
+    numbers: list[int] = []
+    data: list[Sequence[Cell]] = []
+    for index in range(header_index + 1, total):
+        if progress and index % _PROGRESS_EVERY == 0:
+            progress(index // 2, total)  # the first half of the work; the column checks are the other
+        row = rows[index]
+        cell = row[id_at] if id_at < len(row) else None
+        if not (cell.__class__ is str and cell.isascii() and cell and not cell.isspace()):
+            if _is_blank(row):
+                table.skipped_rows += 1
+                continue
+            if _ends_table(row, table):
+                return numbers, data, index + 1
+        numbers.append(index + 1)
+        data.append(row)
+    return numbers, data, None
+
+
+def _column(data: list[Sequence[Cell]], at: int, shortest: int) -> list[Cell]:
+    """The column's cells; a row too short to reach it has None there (the row padded)."""
+    if at < shortest:
+        return list(map(operator.itemgetter(at), data))
+    return [row[at] if at < len(row) else None for row in data]
+
+
+def _cell_check(col: Col, options: ParseOptions, today: dt.date, visible: bool = False) -> Callable[[Cell], object]:
+    """What one cell of a column says: its value, a _Bad or a _Hidden. Depends on the cell alone, so
+    each distinct cell of a column is checked once (distinct.check_each). `visible`: the column is
+    known to hold no invisible character, so no cell is looked at for them."""
+    plausible = options.plausible_max_fen
+
+    def subsidy_of(text: str, hidden: bool) -> object:
+        subsidy = text or options.subsidy or ""
+        if not subsidy:
+            return "" if hidden else _Bad("补贴项目为空")
+        if len(subsidy) > _SUBSIDY_LENGTH:
+            return _Bad(f"补贴项目“{shown(subsidy)}”有 {len(subsidy)} 个字，不是补贴项目的名称")
+        return subsidy
+
+    def pay_date_of(cell: Cell) -> object:
+        pay_date, month = parse_pay_date(cell)
+        if pay_date is not None:
+            check_date_range(pay_date, today)
+        elif month is not None:
+            check_date_range(month, today, "发放月份")
+        said: list[str] = []
+        period = _period(month, pay_date, options, lambda _col, message: said.append(message))
+        return _Bad(said[0]) if said else (pay_date, period)
+
+    def text_of(cell: Cell, label: str) -> str:
+        text = cell_text(cell)
+        return text if len(text) <= _SHORTEST else _limit_length(text, col, label)
+
+    field: Callable[[Cell], object] = {
+        Col.NAME: lambda cell: names.validate(_fold(cell) if isinstance(cell, str) else cell),
+        Col.ID_NUMBER: lambda cell: idnumber.validate(_id_cell(cell), today=today),
+        Col.AMOUNT: lambda cell: _amount_fen(_money_cell(cell), plausible),
+        Col.PAY_DATE: pay_date_of,
+        Col.SUBSIDY: lambda cell: subsidy_of(cell_text(cell), hidden=False),
+        Col.ACCOUNT: lambda cell: _account_text(cell, Col.ACCOUNT, "银行账号"),
+        Col.PHONE: lambda cell: _account_text(cell, Col.PHONE, "联系电话"),
+        Col.GROUP: _group_text,
+        Col.STANDARD: lambda cell: text_of(cell, "发放标准"),
+        Col.NOTE: lambda cell: text_of(cell, "备注"),
+        Col.AREA: area_in_e4,
+        Col.RATE: rate_in_fen,
+    }[col]
+    allowed = _LINE_BREAKS if col is Col.NOTE else ""
+    refusing = _refusing(field)
+    if visible:
+        return refusing
+
+    def check(cell: Cell) -> object:
+        # A cell with invisible characters is reported for them alone: any other message would quote them.
+        hidden = hidden_problem(cell, allowed)
+        if hidden is not None:
+            return _Hidden(hidden, subsidy_of("", hidden=True) if col is Col.SUBSIDY else None)
+        return refusing(cell)
+
+    return check
+
+
+def _refusing(field: Callable[[Cell], object]) -> Callable[[Cell], object]:
+    def check(cell: Cell) -> object:
+        try:
+            return field(cell)
+        except _CELL_ERRORS as exc:
+            return _Bad(str(exc))
+
+    return check
+
+
+def _printable(cells: list[Cell]) -> bool:
+    """No text cell of the column holds a control or format character: one test for the column."""
+    return "".join([cell for cell in cells if cell.__class__ is str]).isprintable()
+
+
+def _check_data_rows(
     table: ParsedTable,
-    row_number: int,
-    row: Sequence[Cell],
-    at: dict[Col, int],
+    numbers: list[int],
+    data: list[Sequence[Cell]],
     options: ParseOptions,
     today: dt.date,
+    progress: Callable[[int, int], None] | None,
+    total: int,
 ) -> None:
-    problems: list[Problem] = []
+    """Every data row checked column by column, each distinct cell once; a column the file does not
+    have is checked once as an empty cell. Problems and warnings come out in row order, as a clerk
+    reads the file; rows with a problem are not kept."""
+    count = len(data)
+    shortest = min(map(len, data), default=0)
+    results: dict[Col, list] = {}
+    refused: list[Col] = []
+    id_warned = amount_warned = False
+    for done, col in enumerate(_FIELD_ORDER, start=1):
+        at = table.columns.get(col)
+        if at is None:
+            outcome = _cell_check(col, options, today)(None)
+            results[col], distinct = [outcome] * count, [outcome]
+        else:
+            cells = _column(data, at, shortest)
+            check = _cell_check(col, options, today, visible=_printable(cells))
+            results[col], distinct = check_each(cells, check)
+        if any(outcome.__class__ is _Bad or outcome.__class__ is _Hidden for outcome in distinct):
+            refused.append(col)
+        if col is Col.ID_NUMBER:
+            id_warned = any(outcome.__class__ is idnumber.IdCheck and outcome.warnings for outcome in distinct)
+        if col is Col.AMOUNT:
+            amount_warned = any(outcome.__class__ is tuple and outcome[1] for outcome in distinct)
+        if progress:
+            progress(total // 2 + total * done // (2 * len(_FIELD_ORDER)), total)
+    if id_warned or amount_warned:
+        _warn(table, numbers, results[Col.ID_NUMBER], results[Col.AMOUNT])
+    if refused:
+        keep = _problems(table, numbers, results, refused)
+        numbers = list(compress(numbers, keep))
+        results = {col: list(compress(outcomes, keep)) for col, outcomes in results.items()}
+    dates = results[Col.PAY_DATE]
+    fields: dict[str, Iterable] = {
+        "row": numbers,
+        "name": results[Col.NAME],
+        "id_number": [checked.number for checked in results[Col.ID_NUMBER]],
+        "amount_fen": [amount[0] for amount in results[Col.AMOUNT]],
+        "period": [date[1] for date in dates],
+        "subsidy": results[Col.SUBSIDY],
+        "pay_date": [date[0] for date in dates],
+        "group": results[Col.GROUP],
+        "standard": results[Col.STANDARD],
+        "account": results[Col.ACCOUNT],
+        "phone": results[Col.PHONE],
+        "note": results[Col.NOTE],
+        "sheet": repeat("", len(numbers)),
+        "area_e4": results[Col.AREA],
+        "rate_fen": results[Col.RATE],
+    }
+    table.rows = list(map(_new_row, zip(*(fields[name] for name in PayoutRow._fields), strict=False)))
 
-    def fail(col: Col, message: str) -> None:
-        letter, header = table.column_ref(col)
-        problems.append(Problem(message, row=row_number, column=letter, header=header))
 
-    # A cell with invisible characters is reported for them alone: any other message would quote them.
-    bad: set[Col] = set()
-    if not "".join([cell for cell in row if type(cell) is str]).isprintable():  # one test for the row
-        for col in _CHECKED_TEXT:
-            hidden = hidden_problem(row[at[col]], _LINE_BREAKS if col is Col.NOTE else "")
-            if hidden is not None:
-                fail(col, hidden)
-                bad.add(col)
+# PayoutRow(*fields) runs NamedTuple's Python-level __new__ per row; tuple.__new__ takes the fields
+# in PayoutRow's order (above) directly, in C.
+_new_row = functools.partial(tuple.__new__, PayoutRow)
 
-    name = id_number = ""
-    amount_fen = 0
-    pay_date: dt.date | None = None
-    month: dt.date | None = None
-    period: dt.date | None = None
-    if Col.NAME not in bad:
-        try:
-            raw_name = row[at[Col.NAME]]
-            name = names.validate(_fold(raw_name) if isinstance(raw_name, str) else raw_name)
-        except names.NameError_ as exc:
-            fail(Col.NAME, str(exc))
-    if Col.ID_NUMBER not in bad:
-        try:
-            checked = idnumber.validate(_id_cell(row[at[Col.ID_NUMBER]]), today=today)
-            id_number = checked.number
+
+def _warn(table: ParsedTable, numbers: list[int], ids: list, amounts: list) -> None:
+    """ID numbers from a region never issued, amounts above the plausibility threshold: in row order,
+    whatever else the row has."""
+    for number, checked, amount in zip(numbers, ids, amounts, strict=True):
+        if checked.__class__ is idnumber.IdCheck:
             for warning in checked.warnings:
-                table.warn(Col.ID_NUMBER, row_number, warning)
-        except idnumber.IdNumberError as exc:
-            fail(Col.ID_NUMBER, str(exc))
-    if Col.AMOUNT not in bad:
-        try:
-            amount_fen, plausibility = _amount_fen(_money_cell(row[at[Col.AMOUNT]]), options.plausible_max_fen)
-            if plausibility:
-                table.warn(Col.AMOUNT, row_number, plausibility)
-        except CellError as exc:
-            fail(Col.AMOUNT, str(exc))
-    if Col.PAY_DATE not in bad:
-        try:
-            pay_date, month = parse_pay_date(row[at[Col.PAY_DATE]])
-            if pay_date is not None:
-                check_date_range(pay_date, today)
-            elif month is not None:
-                check_date_range(month, today, "发放月份")
-            period = _period(month, pay_date, options, fail)
-        except CellError as exc:
-            fail(Col.PAY_DATE, str(exc))
-    subsidy = (cell_text(row[at[Col.SUBSIDY]]) if Col.SUBSIDY not in bad else "") or (options.subsidy or "")
-    if not subsidy and Col.SUBSIDY not in bad:
-        fail(Col.SUBSIDY, "补贴项目为空")
-    elif len(subsidy) > _SUBSIDY_LENGTH:
-        fail(Col.SUBSIDY, f"补贴项目“{shown(subsidy)}”有 {len(subsidy)} 个字，不是补贴项目的名称")
-    account = phone = group = standard = note = ""
-    # Written out field by field, not through a helper taking a function: 100,000 rows × 5 fields.
-    try:
-        account = _account_text(row[at[Col.ACCOUNT]], Col.ACCOUNT, "银行账号") if Col.ACCOUNT not in bad else ""
-    except CellError as exc:
-        fail(Col.ACCOUNT, str(exc))
-    try:
-        phone = _account_text(row[at[Col.PHONE]], Col.PHONE, "联系电话") if Col.PHONE not in bad else ""
-    except CellError as exc:
-        fail(Col.PHONE, str(exc))
-    try:
-        group = _group_text(row[at[Col.GROUP]]) if Col.GROUP not in bad else ""
-    except CellError as exc:
-        fail(Col.GROUP, str(exc))
-    standard = cell_text(row[at[Col.STANDARD]]) if Col.STANDARD not in bad else ""
-    note = cell_text(row[at[Col.NOTE]]) if Col.NOTE not in bad else ""
-    try:
-        standard = standard if len(standard) <= _SHORTEST else _limit_length(standard, Col.STANDARD, "发放标准")
-    except CellError as exc:
-        fail(Col.STANDARD, str(exc))
-    try:
-        note = note if len(note) <= _SHORTEST else _limit_length(note, Col.NOTE, "备注")
-    except CellError as exc:
-        fail(Col.NOTE, str(exc))
-    area_e4 = rate_fen = None
-    if Col.AREA in table.columns and Col.AREA not in bad:
-        try:
-            area_e4 = area_in_e4(row[at[Col.AREA]])
-        except CellError as exc:
-            fail(Col.AREA, str(exc))
-    if Col.RATE in table.columns and Col.RATE not in bad:
-        try:
-            rate_fen = rate_in_fen(row[at[Col.RATE]])
-        except CellError as exc:
-            fail(Col.RATE, str(exc))
-    if problems or period is None:
-        table.problems.extend(problems)
-        return
-    table.rows.append(
-        PayoutRow(
-            row=row_number,
-            name=name,
-            id_number=id_number,
-            amount_fen=amount_fen,
-            period=period,
-            subsidy=subsidy,
-            pay_date=pay_date,
-            group=group,
-            standard=standard,
-            account=account,
-            phone=phone,
-            note=note,
-            area_e4=area_e4,
-            rate_fen=rate_fen,
-        )
-    )
+                table.warn(Col.ID_NUMBER, number, warning)
+        if amount.__class__ is tuple and amount[1]:
+            table.warn(Col.AMOUNT, number, amount[1])
+
+
+def _problems(table: ParsedTable, numbers: list[int], results: dict[Col, list], refused: list[Col]) -> list[bool]:
+    """Each refused row's problems (its invisible characters first), and which rows are kept."""
+    hidden_order = [col for col in _CHECKED_TEXT if col in refused]
+    where = {col: table.column_ref(col) for col in refused}
+    keep = []
+    for index, number in enumerate(numbers):
+        said = []
+        for col in hidden_order:
+            outcome = results[col][index]
+            if outcome.__class__ is _Hidden:
+                said.append(Problem(outcome.message, row=number, column=where[col][0], header=where[col][1]))
+        for col in refused:
+            outcome = results[col][index]
+            if outcome.__class__ is _Hidden:
+                outcome = outcome.then
+            if outcome.__class__ is _Bad:
+                said.append(Problem(outcome.message, row=number, column=where[col][0], header=where[col][1]))
+        table.problems.extend(said)
+        keep.append(not said)
+    return keep
 
 
 def _id_cell(cell: Cell) -> Cell:
@@ -683,32 +777,50 @@ def find_duplicates(rows: Iterable[PayoutRow], item: Callable[[str], str] = str)
     `item` gives the subsidy item a name on the file stands for, so that 低保金 and 最低生活保障金 are
     one item here as they are in the database (whose unique index would otherwise fail mid-import).
     """
+    rows = list(rows)
+    items: dict[str, str] = {subsidy: item(subsidy) for subsidy in {row.subsidy for row in rows}}
+    if _no_duplicates(rows, items):
+        return []  # the usual answer, found in C; the loop below says where each duplicate is
     problems: list[Problem] = []
-    first_seen: dict[tuple[str, str, dt.date], str] = {}
-    name_of: dict[str, tuple[str, str]] = {}
+    # Rows, not their descriptions, are remembered: a message is written only for a duplicate.
+    first_seen: dict[tuple[str, str, dt.date], PayoutRow] = {}
+    name_of: dict[str, PayoutRow] = {}
     for row in rows:
-        key = (row.id_number, item(row.subsidy), row.period)
-        if key in first_seen:
+        key = (row.id_number, items[row.subsidy], row.period)
+        first = first_seen.get(key)
+        if first is not None:
             problems.append(
                 Problem(
-                    f"{row.name} 在 {format_month_zh(row.period)} 的“{key[1]}”与{first_seen[key]}行重复"
+                    f"{row.name} 在 {format_month_zh(row.period)} 的“{key[1]}”与{_where(first)}行重复"
                     + (f"（“{row.subsidy}”是“{key[1]}”的别名）" if key[1] != row.subsidy else ""),
                     row=row.row,
                     sheet=row.sheet or None,
                 )
             )
         else:
-            first_seen[key] = _where(row)
-        known = name_of.setdefault(row.id_number, (row.name, _where(row)))
-        if known[0] != row.name:
+            first_seen[key] = row
+        known = name_of.setdefault(row.id_number, row)
+        if known.name != row.name:
             problems.append(
                 Problem(
-                    f"同一身份证号在{known[1]}行是“{known[0]}”，这里却是“{row.name}”，请核对",
+                    f"同一身份证号在{_where(known)}行是“{known.name}”，这里却是“{row.name}”，请核对",
                     row=row.row,
                     sheet=row.sheet or None,
                 )
             )
     return problems
+
+
+def _no_duplicates(rows: list[PayoutRow], items: dict[str, str]) -> bool:
+    """True when no (person, item, month) repeats and no ID number has two names."""
+    ids = list(map(operator.attrgetter("id_number"), rows))
+    keys = zip(ids, map(items.__getitem__, map(operator.attrgetter("subsidy"), rows)),
+               map(operator.attrgetter("period"), rows), strict=True)
+    if len(set(keys)) != len(rows):
+        return False
+    row_names = list(map(operator.attrgetter("name"), rows))
+    name_of = dict(zip(ids, row_names, strict=True))
+    return all(map(operator.eq, row_names, map(name_of.__getitem__, ids)))
 
 
 def _where(row: PayoutRow) -> str:

@@ -83,7 +83,8 @@ def _read_bytes(path: Path, label: str) -> bytes:
     try:
         size = path.stat().st_size
         if size > limits.MAX_FILE_BYTES:
-            raise TabularFileError(f"{label}有 {size / (1024 * 1024):,.0f} MB，超过 {limits.MAX_FILE_BYTES // (1024 * 1024)} MB 的上限")
+            limit_mb = limits.MAX_FILE_BYTES // (1024 * 1024)
+            raise TabularFileError(f"{label}有 {size / (1024 * 1024):,.0f} MB，超过 {limit_mb} MB 的上限")
         return path.read_bytes()
     except FileNotFoundError as exc:
         raise TabularFileError(f"{label}不存在") from exc
@@ -214,7 +215,9 @@ def _read_csv(data: bytes, label: str) -> Sheet:
         raise TabularFileError(f"{label}第 {text.count(chr(10), 0, nul) + 1} 行含有看不见的空字符（U+0000），请删除后重新导入")
     for number, line in enumerate(text.split("\n"), start=1):
         if line.count(delimiter) > _CSV_SEPARATORS_PER_LINE:
-            raise TabularFileError(f"{label}第 {number} 行有 {line.count(delimiter):,} 个分隔符，超过 {limits.MAX_COLUMNS} 列的上限")
+            raise TabularFileError(
+                f"{label}第 {number} 行有 {line.count(delimiter):,} 个分隔符，超过 {limits.MAX_COLUMNS} 列的上限"
+            )
     # A field may be as long as the file (a note pasted whole): the column's length decides later,
     # with its row and column, instead of csv's own "field larger than field limit" error.
     csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -227,5 +230,7 @@ def _read_csv(data: bytes, label: str) -> Sheet:
                 raise TabularFileError(f"{label}第 {len(rows) + 1} 行有 {len(row)} 列，超过 {limits.MAX_COLUMNS} 列的上限")
             rows.append(list(row))
     except csv.Error as exc:
-        raise TabularFileError(f"{label}第 {len(rows) + 1} 行的引号或分隔符不完整，无法读取：请在 Excel 中另存为 CSV 后再导入") from exc
+        raise TabularFileError(
+            f"{label}第 {len(rows) + 1} 行的引号或分隔符不完整，无法读取：请在 Excel 中另存为 CSV 后再导入"
+        ) from exc
     return Sheet("CSV", rows)

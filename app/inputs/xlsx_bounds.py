@@ -8,6 +8,7 @@ give its extent (limits.Extent) so that limits.refusal can decide before anythin
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import posixpath
@@ -147,34 +148,64 @@ def _extent(xml: bytes) -> Extent:
         if xml.find(b"sheetData") < 0:
             return Extent()  # a sheet without cells (a chart sheet or an empty one)
         return _extent_exact(xml)  # a namespace prefix (<x:sheetData>): rare, read exactly
-    return _extent_fast(xml, start, end) or _extent_exact(xml)
+    fast = _extent_fast(xml, start, end)
+    if fast is None:
+        return _extent_exact(xml)
+    extent, exact = fast
+    if not exact and limits.refusal(extent) is not None:
+        return _extent_exact(xml)  # the bound says no, but the bound is not the sheet: read exactly
+    return extent
 
 
-def _extent_fast(xml: bytes, start: int, end: int) -> Extent | None:
-    """The extent from one count and one regex pass that matches only references that could matter,
-    or None when some "<c" in the sheet data is not a plain `<c r="…"` (then _extent_exact decides).
+def _extent_fast(xml: bytes, start: int, end: int) -> tuple[Extent, bool] | None:
+    """(An extent at least the sheet's in rows and columns, whether it is exact), from one count and
+    one regex pass; None when some "<c" in the sheet data is not a plain `<c r="A1"` (then
+    _extent_exact decides).
 
-    A reference in a single-letter column (≤ Z) whose row has fewer digits than budget / 26 cannot
-    make the range exceed the budget; the others (a column beyond Z, or a long row number) are read
-    exactly. The extent is then an upper bound that is exact wherever it could lead to a refusal.
+    A reference in a single-letter column (≤ Z) whose row is at most budget / 26 cannot make the
+    range exceed the budget. The pass matches every "<c" except those, so a normal sheet of any
+    length yields no match at all; the few it yields (a column beyond Z, a far row, a cell without a
+    plain reference) are read one by one. (Matching rows by their digit count instead matched every
+    row from 100,000 on: 2 million matches, 3.7 s, at 300,000 rows.)
     """
     cells = xml.count(b'<c r="', start, end)
-    if xml.count(b"<c", start, end) != cells:
-        return None  # a cell without a leading reference, or rich text: read exactly
     if cells == 0:
-        return Extent()
-    digits = len(str(limits.area_budget(cells) // 26))
-    scan = re.compile(rb'<c r="(?:([A-Z]{2,})([0-9]+)|([A-Z])([0-9]{%d,}))"' % digits)
-    rows, columns = 10 ** (digits - 1) - 1, 26  # what every unmatched reference stays within
+        return (Extent(), True) if xml.find(b"<c", start, end) < 0 else None
+    limit = limits.area_budget(cells) // 26
+    rows, columns = limit, 26  # what every unmatched reference stays within
     farthest, largest = "", 0
-    for match in scan.finditer(xml, start, end):
-        letters = (match.group(1) or match.group(3)).decode("ascii")
-        row = int(match.group(2) or match.group(4))
+    for match in _unusual_cells(limit).finditer(xml, start, end):
+        reference = _PLAIN_REFERENCE.match(xml, match.start())
+        if reference is None:
+            return None  # a cell without a plain leading reference, or rich text: read exactly
+        letters = reference.group(1).decode("ascii")
+        row = int(reference.group(2))
         column = limits.column_number(letters)
         rows, columns = max(rows, row), max(columns, column)
         if row * column > largest:
             largest, farthest = row * column, f"{letters}{row}"
-    return Extent(rows=rows, columns=columns, cells=cells, farthest=farthest)
+    exact = rows > limit and columns > 26  # both came from references, not from the bound
+    return Extent(rows=rows, columns=columns, cells=cells, farthest=farthest), exact
+
+
+_PLAIN_REFERENCE = re.compile(rb'<c r="([A-Z]+)([0-9]+)"')
+
+
+@functools.lru_cache(maxsize=64)
+def _unusual_cells(limit: int) -> re.Pattern[bytes]:
+    """Every "<c" but `<c r="A1"` … `<c r="Z<limit>"` (a single letter and a row ≤ limit)."""
+    return re.compile(rb'<c(?! r="[A-Z]%s)' % _at_most(limit).encode())
+
+
+def _at_most(number: int) -> str:
+    """A regex for the decimal numbers ≤ number, whole up to the closing quote ("007" is 7)."""
+    text = str(number + 1)  # numbers below this one
+    width = len(text)
+    options = [f"[0-9]{{1,{width - 1}}}"] if width > 1 else []
+    for index, digit in enumerate(text):
+        if digit != "0":
+            options.append(f"{text[:index]}[0-{int(digit) - 1}][0-9]{{{width - index - 1}}}")
+    return "(?:" + "|".join(options) + ')"'
 
 
 @dataclass

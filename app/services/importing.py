@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import names
 from app.core.money import format_yuan
 from app.core.payout_table import (
-    DEFAULT_PLAUSIBLE_FEN,
     Col,
     ParsedTable,
     ParseOptions,
@@ -34,11 +35,11 @@ from app.inputs.tabular import TabularFile, TabularFileError, read_tabular
 from app.services import archive, audit, subsidies
 from app.services.bulletin import locked_message, posted_among
 from app.services.errors import Cancelled, ServiceError
+from app.services.thresholds import plausible_max_fen
 from app.services.villages import find_village
-from app.storage.bulk import bulk_insert
+from app.storage.bulk import Column, Every, bulk_insert, roomy_cache
 from app.storage.engine import Database
 from app.storage.models import (
-    AppSetting,
     ImportBatch,
     Payout,
     Person,
@@ -48,16 +49,13 @@ from app.storage.models import (
 )
 
 _CHUNK = 500  # IN-lists stay far below every database's parameter limit
+_SCAN_FACTOR = 8  # up to this many people in the database per number in the file: read them all
 _WRITE_CHUNK = 5000
 _MAX_PROBLEMS_SHOWN = 200
 _PAYOUT_COLUMNS = (
     "person_id", "subsidy_type_id", "village_id", "period", "amount_fen", "pay_date",
     "standard", "note", "batch_id", "created_at", "updated_at", "area_e4", "rate_fen", "source_order",
 )
-_PERSON_COLUMNS = ("name", "name_initials", "id_number", "phone", "account", "village_id", "group_id")
-# The township's plausibility threshold for one payout line, in whole yuan (AppSetting); above it the
-# import still goes ahead but names the rows (issue 12). Absent: payout_table.DEFAULT_PLAUSIBLE_FEN.
-SETTING_PLAUSIBLE_YUAN = "import.plausible_max_yuan"
 ALL_SHEETS = "*"
 
 Progress = Callable[[str, int, int], None]  # (stage in Chinese, done, total)
@@ -186,11 +184,7 @@ def _merged(tables: list[tuple[str, ParsedTable]]) -> ParsedTable:
 
 def _plausible_max_fen(db: Database) -> int:
     with db.reading() as session:
-        setting = session.get(AppSetting, SETTING_PLAUSIBLE_YUAN)
-    try:
-        return int(setting.value) * 100 if setting and int(setting.value) > 0 else DEFAULT_PLAUSIBLE_FEN
-    except ValueError:
-        return DEFAULT_PLAUSIBLE_FEN
+        return plausible_max_fen(session)
 
 
 def import_payouts(
@@ -199,6 +193,21 @@ def import_payouts(
     actor: str,
     progress: Progress = _no_progress,
     cancelled: CancelCheck = _never,
+) -> ImportResult:
+    # A 300,000-row file makes millions of objects (cells, rows, parameters) and no reference cycles:
+    # the cyclic collector would walk them all again and again (a third of the parse at 300k rows,
+    # more the larger the file). It is off for the import and back as it was afterwards.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _import_payouts(db, request, actor, progress, cancelled)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _import_payouts(
+    db: Database, request: ImportRequest, actor: str, progress: Progress, cancelled: CancelCheck
 ) -> ImportResult:
     file_name = Path(request.path).name
     progress("读取文件", 0, 0)
@@ -239,24 +248,31 @@ def import_payouts(
         # Synonyms (低保金, 最低生活保障金) are one item, as the database's unique index sees them: the
         # dry run and the import both come through here, so they cannot disagree.
         problems.extend(find_duplicates(table.rows, lambda name: subsidy_ids[name][1] if name in subsidy_ids else name))
-        people = _existing_people(session, sorted({row.id_number for row in table.rows}))
+        numbers = set(map(attrgetter("id_number"), table.rows))
+        people = _existing_people(session, numbers)
         problems.extend(_name_conflicts(table, people))
         problems.extend(_already_paid(session, table, people, subsidy_ids))
     if problems:
         raise _refuse(file_name, problems)
     result = ImportResult(
         count=len(table.rows),
-        total_fen=sum(row.amount_fen for row in table.rows),
+        total_fen=sum(map(attrgetter("amount_fen"), table.rows)),
         file_name=file_name,
         skipped_rows=table.skipped_rows,
         warnings=[f"文件“{file_name}”中隐藏的工作表“{name}”没有读取" for name in tabular.hidden_sheets]
         + [warning.describe(file_name) for warning in table.warnings],
         dry_run=request.dry_run,
     )
-    for row in table.rows:
-        count, total = result.by_subsidy.get(subsidy_ids[row.subsidy][1], (0, 0))
-        result.by_subsidy[subsidy_ids[row.subsidy][1]] = (count + 1, total + row.amount_fen)
-    result.new_people = len({row.id_number for row in table.rows} - people.keys())
+    # Totals per name on the file first (a handful), then per item, in the order items first appear.
+    counts: dict[str, int] = {}
+    totals: dict[str, int] = {}
+    for subsidy, amount in zip(map(attrgetter("subsidy"), table.rows), map(attrgetter("amount_fen"), table.rows), strict=True):
+        counts[subsidy] = counts.get(subsidy, 0) + 1
+        totals[subsidy] = totals.get(subsidy, 0) + amount
+    for subsidy, count in counts.items():
+        before = result.by_subsidy.get(subsidy_ids[subsidy][1], (0, 0))
+        result.by_subsidy[subsidy_ids[subsidy][1]] = (before[0] + count, before[1] + totals[subsidy])
+    result.new_people = len(numbers - people.keys())
     if request.dry_run:
         return result
     try:
@@ -297,17 +313,27 @@ def _resolve_subsidies(table: ParsedTable, index: dict) -> tuple[dict[str, tuple
     return resolved, problems
 
 
-def _existing_people(session, id_numbers: list[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
-    """id_number → (person id, name, group id, phone, account)."""
+def _existing_people(session, id_numbers: set[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
+    """id_number → (person id, name, group id, phone, account) for the numbers the database knows.
+
+    A file that names many people (or a small database) is matched in one read of the people table
+    by key; a few numbers against a large table go by the unique index, 500 at a time.
+    """
     found: dict[str, tuple[int, str, int | None, str, str]] = {}
+    if not id_numbers:
+        return found
     table = Person.__table__
-    for chunk in _chunks(id_numbers, _CHUNK):
-        rows = session.execute(
-            select(table.c.id, table.c.id_number, table.c.name, table.c.group_id, table.c.phone, table.c.account).where(
-                table.c.id_number.in_(chunk)
-            )
-        )
-        for person_id, number, name, group_id, phone, account in rows:
+    columns = (table.c.id, table.c.id_number, table.c.name, table.c.group_id, table.c.phone, table.c.account)
+    known = session.execute(select(func.count()).select_from(table)).scalar() or 0
+    if known <= _SCAN_FACTOR * len(id_numbers):
+        for person_id, number, name, group_id, phone, account in session.execute(select(*columns)):
+            if number in id_numbers:
+                found[number] = (person_id, name, group_id, phone, account)
+        return found
+    for chunk in _chunks(sorted(id_numbers), _CHUNK):
+        for person_id, number, name, group_id, phone, account in session.execute(
+            select(*columns).where(table.c.id_number.in_(chunk))
+        ):
             found[number] = (person_id, name, group_id, phone, account)
     return found
 
@@ -376,7 +402,6 @@ def _write(
     progress: Progress,
     cancelled: CancelCheck,
 ) -> None:
-    total_rows = len(table.rows)
     with db.transaction() as session:
         connection = session.connection()
         batch = ImportBatch(
@@ -393,32 +418,9 @@ def _write(
         session.flush()
         result.batch_id = batch.id
         group_ids = _ensure_groups(session, village_id, {row.group for row in table.rows if row.group})
-        person_ids = _write_people(connection, table, village_id, group_ids, people)
-        now = utcnow()
-        values = [
-            (
-                person_ids[row.id_number],
-                subsidy_ids[row.subsidy][0],
-                village_id,
-                row.period,
-                row.amount_fen,
-                row.pay_date,
-                row.standard,
-                row.note,
-                batch.id,
-                now,
-                now,
-                row.area_e4,
-                row.rate_fen,
-                order,
-            )
-            for order, row in enumerate(table.rows, start=1)
-        ]
-        for done, chunk in enumerate(_chunks(values, _WRITE_CHUNK)):
-            if cancelled():
-                raise Cancelled()
-            bulk_insert(connection, Payout.__table__, _PAYOUT_COLUMNS, chunk)
-            progress("写入数据库", min((done + 1) * _WRITE_CHUNK, total_rows), total_rows)
+        with roomy_cache(connection):
+            person_ids = _write_people(connection, table, village_id, group_ids, people)
+            _write_payouts(connection, table, village_id, subsidy_ids, person_ids, batch.id or 0, progress, cancelled)
         audit.record(
             session,
             actor,
@@ -443,6 +445,45 @@ def _write(
             raise Cancelled()
 
 
+def _write_payouts(
+    connection,
+    table: ParsedTable,
+    village_id: int,
+    subsidy_ids: dict[str, tuple[int, str]],
+    person_ids: dict[str, int],
+    batch_id: int,
+    progress: Progress,
+    cancelled: CancelCheck,
+) -> None:
+    total_rows = len(table.rows)
+    now = utcnow()
+    # Column by column (zip(*rows) transposes in C), each value looked up once per distinct key.
+    fields = dict(zip(PayoutRow._fields, zip(*table.rows, strict=True), strict=True)) if table.rows else {}
+    type_ids = {name: ids[0] for name, ids in subsidy_ids.items()}
+    columns = {
+        "person_id": list(map(person_ids.__getitem__, fields.get("id_number", ()))),
+        "subsidy_type_id": list(map(type_ids.__getitem__, fields.get("subsidy", ()))),
+        "village_id": Every(village_id),
+        "period": fields.get("period", ()),
+        "amount_fen": fields.get("amount_fen", ()),
+        "pay_date": fields.get("pay_date", ()),
+        "standard": fields.get("standard", ()),
+        "note": fields.get("note", ()),
+        "batch_id": Every(batch_id),
+        "created_at": Every(now),
+        "updated_at": Every(now),
+        "area_e4": fields.get("area_e4", ()),
+        "rate_fen": fields.get("rate_fen", ()),
+        "source_order": range(1, total_rows + 1),  # the row's place in table.rows
+    }
+    assert tuple(columns) == _PAYOUT_COLUMNS
+    for start in range(0, total_rows, _WRITE_CHUNK):
+        if cancelled():
+            raise Cancelled()
+        bulk_insert(connection, Payout.__table__, _slice(columns, start, start + _WRITE_CHUNK))
+        progress("写入数据库", min(start + _WRITE_CHUNK, total_rows), total_rows)
+
+
 def _ensure_groups(session, village_id: int, wanted: set[str]) -> dict[str, int]:
     table = VillagerGroup.__table__
     existing = dict(
@@ -457,27 +498,28 @@ def _ensure_groups(session, village_id: int, wanted: set[str]) -> dict[str, int]
     return existing
 
 
+def _slice(columns: dict[str, Column], start: int, stop: int) -> dict[str, Column]:
+    return {name: values if isinstance(values, Every) else values[start:stop] for name, values in columns.items()}
+
+
 def _write_people(connection, table: ParsedTable, village_id: int, group_ids: dict[str, int], people: dict) -> dict[str, int]:
+    """Insert the people the database does not know (their first row speaks for them) and fill in what
+    it lacks of those it knows; id_number → person id for every row."""
     person_table = Person.__table__
-    new_people: dict[str, dict] = {}
+    new_people: dict[str, PayoutRow] = {}
     fills: dict[int, dict] = {}
     for row in table.rows:
-        known = people.get(row.id_number)
+        number = row.id_number
+        if number in new_people:
+            continue
+        known = people.get(number)
         if known is None:
-            if row.id_number in new_people:
-                continue
-            new_people[row.id_number] = (
-                row.name,
-                names.pinyin_initials(row.name)[:60],
-                row.id_number,
-                row.phone,
-                row.account,
-                village_id,
-                group_ids.get(row.group),
-            )
+            new_people[number] = row
             continue
         # The county file is newer than what we hold: fill in what we lack, never overwrite.
         person_id, _, group_id, phone, account = known
+        if person_id in fills:
+            continue
         fill = {}
         if not phone and row.phone:
             fill["phone"] = row.phone
@@ -486,15 +528,38 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
         if group_id is None and row.group:
             fill["group_id"] = group_ids.get(row.group)
         if fill:
-            fills.setdefault(person_id, fill)
-    bulk_insert(connection, person_table, _PERSON_COLUMNS, list(new_people.values()))
+            fills[person_id] = fill
+    first_rows = list(new_people.values())
+    initials: dict[str, str] = {}  # names repeat across a county: their pinyin is worked out once
+    for row in first_rows:
+        if row.name not in initials:
+            initials[row.name] = names.pinyin_initials(row.name)[:60]
+    last_id = connection.execute(select(func.max(person_table.c.id))).scalar() or 0
+    bulk_insert(
+        connection,
+        person_table,
+        {
+            "name": [row.name for row in first_rows],
+            "name_initials": [initials[row.name] for row in first_rows],
+            "id_number": list(new_people),
+            "phone": [row.phone for row in first_rows],
+            "account": [row.account for row in first_rows],
+            "village_id": Every(village_id),
+            "group_id": [group_ids.get(row.group) for row in first_rows],
+        },
+    )
     for person_id, fill in fills.items():
         connection.execute(update(person_table).where(person_table.c.id == person_id).values(**fill))
     ids = {number: known[0] for number, known in people.items()}
-    numbers = sorted(new_people)
-    for chunk in _chunks(numbers, _CHUNK):
-        for person_id, number in connection.execute(
-            select(person_table.c.id, person_table.c.id_number).where(person_table.c.id_number.in_(chunk))
-        ):
-            ids[number] = person_id
+    if new_people:
+        # The new rows are those above the largest id before the insert (ids only grow, on SQLite and
+        # with a PostgreSQL sequence): one read, not an IN list per 500 people.
+        added = connection.execute(select(person_table.c.id_number, person_table.c.id).where(person_table.c.id > last_id))
+        ids.update((number, person_id) for number, person_id in added.all() if number in new_people)
+        missing = sorted(number for number in new_people if number not in ids)
+        for chunk in _chunks(missing, _CHUNK):  # only if the rule above ever failed: by key, as before
+            for person_id, number in connection.execute(
+                select(person_table.c.id, person_table.c.id_number).where(person_table.c.id_number.in_(chunk))
+            ):
+                ids[number] = person_id
     return ids
