@@ -47,7 +47,9 @@ def _records() -> list[LedgerRecord]:
 
 
 def _sheet(channel: Channel):
-    meta = SheetMeta("桃源村", "青山镇", OCT, *POSTING, channel, "0351-1234567")
+    # The wall sheets as posted (the audit log's code in the footer), the online one as a preview.
+    anchor = "KMTX-ACPR-DEFH（第 1234 条）" if channel is Channel.WALL else ""
+    meta = SheetMeta("桃源村", "青山镇", OCT, *POSTING, channel, "0351-1234567", audit_anchor=anchor)
     corrections = [CorrectionLine("王秀英", "最低生活保障金", dt.date(2026, 9, 1), 56000, 58000, "低保标准上调补差")]
     return build_sheet(_records(), policy_for(channel), meta, corrections,
                        {"耕地地力保护补贴": "财政部 农业农村部 耕地地力保护补贴政策"})

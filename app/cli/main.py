@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     backup_commands.register(commands)
     setup_commands.register(commands)  # township and village settings; its `village list` says what is missing
+    from app.cli import audit_commands; audit_commands.register(commands)  # noqa: E702 - the operation log
     return parser
 
 

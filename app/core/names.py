@@ -42,7 +42,18 @@ def validate(raw: object) -> str:
         raise NameError_(f"姓名“{name}”含有数字，请检查是否与其他列错位")
     if len(name) > _MAX_NAME_LENGTH:
         raise NameError_(f"姓名“{name[:10]}…”过长（超过 {_MAX_NAME_LENGTH} 个字）")
+    stray = next((ch for ch in name if not _NAME_CHARACTER(ch)), None)
+    if stray is not None:
+        quoted = name if len(name) <= 10 else name[:10] + "…"
+        raise NameError_(f"姓名“{quoted}”里有不该出现在姓名中的字符“{stray}”，请检查是否与其他列错位")
     return name
+
+
+def _NAME_CHARACTER(ch: str) -> bool:
+    """Letters of any script (Han, Uyghur, Tibetan, Latin…), their combining marks, the middle dot,
+    and the private-use characters county systems encode rare name characters with (造字). Never
+    punctuation or symbols: `=HYPERLINK(…)` or `张三/李四` is not a person's name."""
+    return ch == NAME_SEPARATOR or unicodedata.category(ch)[0] in "LM" or unicodedata.category(ch) == "Co"
 
 
 def surname_length(name: str) -> int:

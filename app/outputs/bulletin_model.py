@@ -48,6 +48,9 @@ class SheetMeta:
     heading: str = ""  # overrides the usual title (township summary)
     scope: str = ""  # overrides 发布范围 (the township summary hangs at the township and goes online)
     made_on: dt.date | None = None  # the PDF's creation date: the posting day of a posted sheet, else today
+    # A posted sheet's anchor in the audit chain, printed in its footer ("KMTX-ACPR-DEFH（第 12 条）"):
+    # the paper pins the log (`cunwu audit verify --code`). Empty on a sheet not yet posted.
+    audit_anchor: str = ""
 
     @property
     def scope_text(self) -> str:

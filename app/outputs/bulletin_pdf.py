@@ -372,7 +372,13 @@ class _Painter:
             pdf_text.draw(self.c, self.body, small, t.margin_x, y, f"监督电话：{meta.supervision_phone}")
         pdf_text.draw(self.c, self.body, small, self.g.width / 2, y, f"第 {number} 页 / 共 {total} 页", "center")
         # Small type, so a stray copy shows which masking it carries.
-        pdf_text.draw(self.c, self.body, small * 0.72, self.g.width - t.margin_x, y, f"发布范围：{meta.scope_text}", "right")
+        scope = f"发布范围：{meta.scope_text}"
+        right = self.g.width - t.margin_x
+        pdf_text.draw(self.c, self.body, small * 0.72, right, y, scope, "right")
+        if meta.audit_anchor:
+            # A posted sheet pins the audit log: `cunwu audit verify --code` checks the log still holds it.
+            gap = self.body.width(scope, small * 0.72) + 4 * mm * (t.body / A4_TYPE.body)
+            pdf_text.draw(self.c, self.body, small, right - gap, y, f"操作日志校验码：{meta.audit_anchor}", "right")
 
 
 def layout(sheet: BulletinSheet, size: str = "A4") -> list[Page]:

@@ -41,6 +41,7 @@ class PublicationInfo:
     payout_count: int
     total_fen: int
     corrections_listed: int
+    audit_anchor: str = ""  # the code printed in the posted sheet's footer
 
 
 class Backdated(ServiceError):
@@ -104,6 +105,13 @@ def _corrections(session: Session, village_id: int, period: dt.date, publication
     ]
 
 
+def _anchor_text(publication: Publication | None) -> str:
+    """The footer's code: the audit chain's head when the sheet was posted (none before posting)."""
+    if publication is None or not publication.anchor_entry_id:
+        return ""
+    return audit.Anchor(publication.anchor_entry_id, publication.anchor_hash).text
+
+
 def sheet_for(
     db: Database,
     village_name: str,
@@ -143,6 +151,7 @@ def sheet_for(
         channel=Channel(channel),
         supervision_phone=village.supervision_phone,
         made_on=publication.posted_on if publication else None,
+        audit_anchor=_anchor_text(publication),
     )
     if meta.posting_end < meta.posting_start:
         raise ServiceError("公开时间的结束日期早于开始日期")
@@ -188,6 +197,8 @@ def publish(
         records = fetch_all(session, LedgerFilter(village_id=village.id, period=period))
         if not records:
             raise ServiceError(f"{village.name}{format_month_zh(period)}没有发放记录，无需张贴")
+        # The audit chain's head now (locked until this posting commits): printed on the sheet, it pins the log.
+        anchor = audit.head(session)
         publication = Publication(
             village_id=village.id or 0,
             period=period,
@@ -200,6 +211,8 @@ def publish(
             photo_name=photo.name if photo else "",
             photo_sha256=photo_hash,
             sheet_order=village.sheet_order,
+            anchor_entry_id=anchor.entry_id or None,
+            anchor_hash=anchor.hash if anchor.entry_id else "",
         )
         session.add(publication)
         session.flush()
@@ -221,7 +234,7 @@ def publish(
                    "corrections_listed": len(pending)},
         )
         return PublicationInfo(publication.id or 0, village.name, period, posted_on, publication.posted_by,
-                               publication.payout_count, publication.total_fen, len(pending))
+                               publication.payout_count, publication.total_fen, len(pending), anchor.text)
 
 
 def correct(db: Database, payout_id: int, new_amount: str, reason: str, actor: str) -> int:

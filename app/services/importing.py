@@ -84,6 +84,10 @@ class ImportRequest:
     dry_run: bool = False
     force: bool = False
     sheets: tuple[str, ...] = ()  # which sheets to import; () when the file has one payout sheet
+    # Rows already in hand (pasted from Excel: app.services.pasting) instead of a file to read, and
+    # what to add to their row numbers so that messages count the rows as the clerk pasted them.
+    grid: TabularFile | None = None
+    row_shift: int = 0
 
 
 @dataclass
@@ -104,11 +108,11 @@ class ImportResult:
         return f"{verb} {self.count} 条，合计 {format_yuan(self.total_fen, thousands=True)} 元"
 
 
-def _no_progress(stage: str, done: int, total: int) -> None:
+def no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def _never() -> bool:
+def never() -> bool:
     return False
 
 
@@ -129,7 +133,7 @@ def _refuse(file_name: str, problems: list[Problem]) -> ImportRefused:
 def parse_file(
     tabular: TabularFile,
     options: ParseOptions,
-    progress: Progress = _no_progress,
+    progress: Progress = no_progress,
     wanted: Sequence[str] = (),
 ) -> ParsedTable:
     """The sheet that holds a payout table, or the sheets named in `wanted` (ALL_SHEETS: every
@@ -191,8 +195,8 @@ def import_payouts(
     db: Database,
     request: ImportRequest,
     actor: str,
-    progress: Progress = _no_progress,
-    cancelled: CancelCheck = _never,
+    progress: Progress = no_progress,
+    cancelled: CancelCheck = never,
 ) -> ImportResult:
     # A 300,000-row file makes millions of objects (cells, rows, parameters) and no reference cycles:
     # the cyclic collector would walk them all again and again (a third of the parse at 300k rows,
@@ -212,13 +216,15 @@ def _import_payouts(
     file_name = Path(request.path).name
     progress("读取文件", 0, 0)
     try:
-        tabular = read_tabular(request.path)
+        tabular = request.grid or read_tabular(request.path)
     except TabularFileError as exc:
         raise ImportRefused(str(exc)) from exc
     if cancelled():
         raise Cancelled()
     options = ParseOptions(month=request.month, subsidy=request.subsidy, plausible_max_fen=_plausible_max_fen(db))
     table = parse_file(tabular, options, progress, request.sheets)
+    if request.row_shift:
+        table = _shifted(table, request.row_shift)
     problems = list(table.problems)
     if cancelled():
         raise Cancelled()
@@ -284,6 +290,19 @@ def _import_payouts(
         raise ImportRefused(f"文件“{file_name}”中有与已有记录冲突的数据，没有导入任何数据，请把这个文件交给技术人员检查") from exc
     db.refresh_statistics()  # a large import changes which index finds a person's rows fastest
     return result
+
+
+def _shifted(table: ParsedTable, shift: int) -> ParsedTable:
+    """The table with every row number moved by `shift` (rows, problems and warnings alike)."""
+    def moved(problem: Problem) -> Problem:
+        return dataclasses.replace(problem, row=problem.row + shift) if problem.row is not None else problem
+
+    table.rows = [row._replace(row=row.row + shift) for row in table.rows]
+    table.problems = [moved(problem) for problem in table.problems]
+    table.warnings = [moved(problem) for problem in table.warnings]
+    if table.header_row is not None:
+        table.header_row += shift
+    return table
 
 
 def _resolve_subsidies(table: ParsedTable, index: dict) -> tuple[dict[str, tuple[int, str]], list[Problem]]:

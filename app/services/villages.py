@@ -74,6 +74,14 @@ def list_villages(db: Database) -> list[VillageInfo]:
         ]
 
 
+def village_choices(db: Database) -> list[tuple[int, str]]:
+    """(id, name) of every village in `list_villages`' order, without its counts: what the window's
+    village selector needs for its first paint (one small table; the payouts are not read)."""
+    with db.reading() as session:
+        rows = session.exec(select(col(Village.id), Village.name).order_by(col(Village.id)))
+        return [(int(village_id or 0), str(name)) for village_id, name in rows]
+
+
 def group_names(db: Database, village_id: int) -> list[str]:
     with db.reading() as session:
         return list(

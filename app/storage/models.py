@@ -103,6 +103,8 @@ class Payout(SQLModel, table=True):
         # domain rule: one person is paid once per subsidy type and month.
         UniqueConstraint("person_id", "subsidy_type_id", "period"),
         Index("ix_payout_village_period", "village_id", "period"),
+        # The ledger sorted by amount: a village's payouts in amount order (then id: SQLite's rowid).
+        Index("ix_payout_village_amount", "village_id", "amount_fen"),
     )
     id: int | None = Field(default=None, primary_key=True)
     # The unique (person_id, subsidy_type_id, period) index serves lookups by person too.
@@ -126,7 +128,12 @@ class Payout(SQLModel, table=True):
 
 
 class AuditLog(SQLModel, table=True):
-    """Append-only: rows are inserted in the same transaction as the change they record."""
+    """Append-only: rows are inserted in the same transaction as the change they record.
+
+    A hash chain (app.services.audit): `hash` is the SHA-256 of the entry's content and `prev_hash`,
+    the hash of the entry before it; `audit_head` holds the chain's last entry. `village_id` is the
+    village the change concerns (None: the township or the whole database), for listing by village.
+    """
 
     __tablename__ = "audit_log"
     id: int | None = Field(default=None, primary_key=True)
@@ -137,6 +144,19 @@ class AuditLog(SQLModel, table=True):
     entity_id: int | None = Field(default=None)
     before: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
     after: str = Field(default="", sa_column=Column(Text, nullable=False, server_default=""))
+    village_id: int | None = Field(default=None, index=True)  # no foreign key: a log outlives what it names
+    prev_hash: str = Field(default="", max_length=64)
+    hash: str = Field(default="", max_length=64)
+
+
+class AuditHead(SQLModel, table=True):
+    """The hash chain's last entry, one row (id 1): read FOR UPDATE by every writer of the log, so two
+    transactions never chain onto the same predecessor (PostgreSQL's row lock; SQLite has one writer)."""
+
+    __tablename__ = "audit_head"
+    id: int | None = Field(default=None, primary_key=True)
+    last_id: int = Field(default=0)
+    last_hash: str = Field(default="", max_length=64)
 
 
 class AppSetting(SQLModel, table=True):
@@ -173,6 +193,9 @@ class Publication(SQLModel, table=True):
     photo_name: str = Field(default="", max_length=255)
     photo_sha256: str = Field(default="", max_length=64)
     created_at: dt.datetime = Field(default_factory=utcnow)
+    # The audit chain's head when the sheet was posted, printed in its footer: the paper pins the chain.
+    anchor_entry_id: int | None = Field(default=None)
+    anchor_hash: str = Field(default="", max_length=64)
 
 
 class Correction(SQLModel, table=True):

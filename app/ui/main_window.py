@@ -252,6 +252,12 @@ class MainWindow(QMainWindow):
         table.doubleClicked.connect(lambda _: self.edit_selected())
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
+        from PySide6.QtGui import QShortcut
+
+        # Ctrl+V on the ledger: rows copied in Excel come in as they would from a file (台账 → 从 Excel 粘贴).
+        paste = QShortcut(QKeySequence(QKeySequence.StandardKey.Paste), table)
+        paste.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        paste.activated.connect(lambda: self.open_page("paste"))
         return table
 
     def _build_status_bar(self) -> None:

@@ -132,22 +132,49 @@ def open_import(ctx: PageContext) -> QWidget | None:
     def closed() -> None:
         result = wizard.imported()
         wizard.deleteLater()
-        if result is None:
-            return
-        ctx.status(f"{result.summary}（{result.file_name}）", 10000)
-        if result.batch_id is None:
-            ctx.refresh()
-            return
-        from app.services.ledger import batch_place
-
-        batch, db = result.batch_id, ctx.db
-        ctx.runner.start(lambda task: batch_place(db, batch),
-                         on_success=lambda place: ctx.show(*place) if place else ctx.refresh(),
-                         on_failure=lambda error: ctx.refresh(), lane="choices")
+        _show_imported(ctx, result)
 
     wizard.finished.connect(lambda *_: closed())
     wizard.open()
     return wizard
+
+
+def _show_imported(ctx: PageContext, result) -> None:  # noqa: ANN001 - app.services.importing.ImportResult
+    """After an import: say what was imported and show its village and month in the ledger."""
+    if result is None:
+        return
+    ctx.status(f"{result.summary}（{result.file_name}）", 10000)
+    if result.batch_id is None:
+        ctx.refresh()
+        return
+    from app.services.ledger import batch_place
+
+    batch, db = result.batch_id, ctx.db
+    ctx.runner.start(lambda task: batch_place(db, batch),
+                     on_success=lambda place: ctx.show(*place) if place else ctx.refresh(),
+                     on_failure=lambda error: ctx.refresh(), lane="choices")
+
+
+@page("从 Excel 粘贴…", menu="台账", order=105, shortcut="Ctrl+Shift+V", name="paste", keep_as="paste_dialog",
+      tip="把在 Excel、WPS 中复制的发放记录粘贴进台账（与导入一样逐行检查，有错一条都不写入）")
+def open_paste(ctx: PageContext) -> QWidget | None:
+    """Rows copied in Excel: columns confirmed, checked like an import, then imported."""
+    from PySide6.QtGui import QGuiApplication
+
+    from app.ui.paste_dialog import PasteDialog
+
+    text = QGuiApplication.clipboard().text()
+    dialog = PasteDialog(ctx.db, ctx.runner, ctx.actor, ctx.village_name, ctx.month,
+                         [s.name for s in ctx.subsidies], text, ctx.window)
+
+    def closed() -> None:
+        result = dialog.imported()
+        dialog.deleteLater()
+        _show_imported(ctx, result)
+
+    dialog.finished.connect(lambda *_: closed())
+    dialog.open()
+    return dialog
 
 
 @page("公开表…", menu="文件", order=110, toolbar=300, shortcut="Ctrl+P", needs="month", keep_as="bulletin_preview",
@@ -303,5 +330,16 @@ def open_holidays(ctx: PageContext) -> QWidget | None:
     from app.ui.holidays_page import HolidaysPage
 
     dialog = HolidaysPage(ctx.db, ctx.actor, ctx.window)
+    dialog.open()
+    return dialog
+
+
+@page("操作日志…", menu="设置", order=300, needs="database", name="audit",
+      tip="谁在什么时候改了什么（可按村、操作人、日期筛选）；校验操作日志是否被改动过")
+def open_audit(ctx: PageContext) -> QWidget | None:
+    """For township staff: the operation log of every village, and its hash-chain check (校验)."""
+    from app.ui.audit_page import AuditPage
+
+    dialog = AuditPage(ctx.db, [name for _, name in ctx.villages], ctx.window)
     dialog.open()
     return dialog

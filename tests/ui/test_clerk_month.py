@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from PySide6.QtCore import QDate, QItemSelectionModel
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import QDialog, QFileDialog
 
@@ -141,6 +142,23 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     assert "1 条金额超过乡镇设定的核对标准" in window.home.summary.text()
     assert window.home.next_button.text() == NextStep.CHECK.value
 
+    # 2b. Two rows the county sent late, copied in Excel and pasted into the ledger (Ctrl+V).
+    late = people[9:11]
+    QGuiApplication.clipboard().setText(
+        "".join(f"{p.name}\t{p.id_number}\t3组\t最低生活保障金\t560.00\t2026-10-20\r\n" for p in late))
+    window.tabs.setCurrentIndex(1)
+    window.paste_action.trigger()
+    pasted = window.paste_dialog
+    qtbot.waitUntil(lambda: pasted.check_button.isEnabled(), timeout=WAIT_MS)
+    assert "复制了 2 行" in pasted.intro.text()
+    pasted.check_button.click()
+    qtbot.waitUntil(lambda: pasted.import_button.isEnabled(), timeout=SLOW_MS)
+    assert "可导入 2 条，合计 1,120.00 元" in pasted.outcome.text()
+    with qtbot.waitSignal(pasted.accepted, timeout=SLOW_MS):
+        pasted.import_button.click()
+    qtbot.waitUntil(lambda: "发放记录 11 条" in window.home.summary.text(), timeout=SLOW_MS)
+    window.tabs.setCurrentIndex(0)
+
     # 3. Fix the flagged row: 核对 shows the largest amounts first; the clerk corrects it to 560.
     window.home.next_button.click()
     settle(qtbot, window)
@@ -164,7 +182,7 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     window.home.next_button.click()
     preview = window.bulletin_preview
     qtbot.waitUntil(lambda: preview.pages >= 1, timeout=SLOW_MS)
-    assert "共 9 人次，合计 5,040.00 元" in preview.status.text()
+    assert "共 11 人次，合计 6,160.00 元" in preview.status.text()
     printed = tmp_path / "打印的公开表.pdf"
     _print_to(monkeypatch, printed)
     preview.print_button.click()
@@ -175,7 +193,7 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     sheet = _text(saved)
     assert "桃源村2026年10月惠民惠农补贴资金发放公开表" in sheet
     assert "0351-6012345" in sheet and "桃花乡" in sheet  # the supervision phone and the township
-    assert "5,040.00" in sheet
+    assert "6,160.00" in sheet
 
     # 6. Register the posting (posted on 11-02, hung from 11-02): the month is locked.
     preview.start.setDate(QDate(2026, 11, 2))
