@@ -312,6 +312,17 @@ def test_restore_from_the_command_line_checks_first_and_backs_up_the_current_dat
     assert "后来的村" in {row[0] for row in sqlite3.connect(safety).execute("SELECT name FROM village")}
 
 
+def test_restore_takes_a_path_relative_to_the_current_folder(db, db_path, monkeypatch, capsys):
+    """`backup restore backups/…` as typed in the database's folder (a ValueError once: a relative
+    path cannot be a file URI)."""
+    db.close()
+    assert main(["--db", str(db_path), "backup", "create"]) == 0
+    made = backup_files(db_path)[0]
+    monkeypatch.chdir(db_path.parent)
+    assert main(["--db", str(db_path), "backup", "restore", str(made.relative_to(db_path.parent))]) == 0
+    assert "已从备份" in capsys.readouterr().out
+
+
 def test_restore_refuses_a_damaged_or_foreign_file_and_changes_nothing(db, db_path, tmp_path):
     before = counts_of(db_path)
     empty = tmp_path / "空.sqlite3"

@@ -137,7 +137,7 @@ def row_counts(connection: sqlite3.Connection) -> dict[str, int]:
 def check_copy(path: Path, expected_counts: dict[str, int] | None = None) -> str | None:
     """None when the file is a sound SQLite database (with these row counts); else what is wrong."""
     try:
-        connection = sqlite3.connect(f"{path.as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True, isolation_level=None)
         try:
             result = [row[0] for row in connection.execute("PRAGMA integrity_check")]
             if result != ["ok"]:
