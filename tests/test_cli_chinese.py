@@ -38,3 +38,20 @@ def test_usage_errors_are_chinese(argv, said, capsys):
     err = capsys.readouterr().err
     assert said in err and "命令用法有误" in err
     assert not {"usage", "error", "required", "invalid", "choice", "unrecognized", "arguments"} & _english_words(err)
+
+
+def test_a_reader_that_leaves_early_is_no_error(db_path, monkeypatch, capsys):
+    """`cunwu village list | head -1`: the pipe closes; no 错误, no traceback, exit 0."""
+    import io
+    import sys
+
+    assert main(["--db", str(db_path), "init"]) == 0
+    capsys.readouterr()
+
+    class Closed(io.StringIO):
+        def write(self, text: str) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", Closed())
+    assert main(["--db", str(db_path), "village", "list"]) == 0
+    assert "错误" not in capsys.readouterr().err

@@ -150,13 +150,27 @@ def build_parser() -> argparse.ArgumentParser:
     backup_commands.register(commands)
     setup_commands.register(commands)  # township and village settings; its `village list` says what is missing
     from app.cli import audit_commands; audit_commands.register(commands)  # noqa: E702 - the operation log
+    from app.cli import key_commands; key_commands.register(commands)  # noqa: E702 - the data key (issue 17)
     return parser
 
 
-def _open(args: argparse.Namespace):
+def say_recovery_code(code: str, stream=None) -> None:  # noqa: ANN001
+    """The line `恢复码：…` and what to do with it; the code is printed on purpose (the gate lets it by)."""
+    from app.core.disclosure import published
+
+    with published(code):
+        print(f"恢复码：{code}", file=stream or sys.stdout)
+    print("数据库中的身份证号、电话和账号已加密。请把上面的恢复码打印或抄下来，放进档案盒妥善保管："
+          "换电脑、换账户时要用它（cunwu key recover --code 恢复码）；需要时可用 cunwu key recovery --out 文件 再次打印",
+          file=stream or sys.stdout)
+
+
+def _open(args: argparse.Namespace, show_code: bool = True):
     from app.storage.engine import open_database
 
     database = open_database(args.db)
+    if database.recovery_code and show_code:
+        say_recovery_code(database.recovery_code, sys.stderr)
     if database.read_only_reason:
         print(f"注意：数据库以只读方式打开（{database.read_only_reason}），只能查看和打印，不能修改", file=sys.stderr)
     for warning in database.warnings:
@@ -177,12 +191,14 @@ def cmd_init(args: argparse.Namespace) -> int:
     from app.services.setup import initialize
     from app.services.villages import list_villages
 
-    with _open(args) as database:
+    with _open(args, show_code=False) as database:
         from app.services.demo import DEMO_TOWNSHIP
 
         township = args.township or (DEMO_TOWNSHIP if args.demo else None)
         added = initialize(database, _actor(), township)
         print(f"数据库已就绪：{database.path or '服务器数据库'}（新增补贴项目 {added} 个）")
+        if database.recovery_code:
+            say_recovery_code(database.recovery_code)
         if args.demo:
             if list_villages(database):
                 # Never mix demo people into a database that holds villages (real ones, perhaps).
@@ -372,29 +388,49 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="replace")  # an old console code page must not crash a report
     from app.outputs.terminal import gated
 
-    with gated():  # every line printed below passes the disclosure gate
-        parser = build_parser()
-        args = parser.parse_args(argv)
-        if not getattr(args, "handler", None):
-            parser.print_help()
-            return EXIT_USAGE
-        try:
-            return args.handler(args)
-        except _known_errors() as error:
-            _say_refusal(error)
-            return EXIT_REFUSED
-        except KeyboardInterrupt:
-            print("已中断，没有写入任何数据", file=sys.stderr)
-            return EXIT_REFUSED
-        except Exception as error:  # noqa: BLE001 - the clerk gets a sentence, never a traceback
-            _say_refusal(error)
-            from app import logs  # the traceback goes to the log (through the gate), for whoever helps
+    try:
+        with gated():  # every line printed below passes the disclosure gate
+            return _run(argv)
+    except BrokenPipeError:  # flushing the last lines to a reader that left
+        return _reader_left()
 
-            logged = logs.record_exception(error, f"unexpected error in `cunwu {args.command}`",
-                                           logs.folder_for(getattr(args, "db", None)))
-            if logged is not None:
-                print(f"详细情况已记录在日志文件中：{logged}", file=sys.stderr)
-            return EXIT_REFUSED
+
+def _reader_left() -> int:
+    """`cunwu audit list | head`: the reader has what it wanted; the rest goes nowhere, quietly."""
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, AttributeError, ValueError):  # not a real file (a test's stream): nothing to silence
+        pass
+    return EXIT_OK
+
+
+def _run(argv: Sequence[str] | None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return args.handler(args)
+    except BrokenPipeError:
+        return _reader_left()
+    except _known_errors() as error:
+        _say_refusal(error)
+        return EXIT_REFUSED
+    except KeyboardInterrupt:
+        print("已中断，没有写入任何数据", file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as error:  # noqa: BLE001 - the clerk gets a sentence, never a traceback
+        _say_refusal(error)
+        from app import logs  # the traceback goes to the log (through the gate), for whoever helps
+
+        logged = logs.record_exception(error, f"unexpected error in `cunwu {args.command}`",
+                                       logs.folder_for(getattr(args, "db", None)))
+        if logged is not None:
+            print(f"详细情况已记录在日志文件中：{logged}", file=sys.stderr)
+        return EXIT_REFUSED
 
 
 def entry_point() -> None:
