@@ -413,3 +413,27 @@ def test_cli_list_masks_personal_numbers_and_filters(where, capsys, people):
     assert main(["--db", where, "audit", "list", "--from", today, "--to", today]) == 0
     assert "共 0 条" not in capsys.readouterr().out
     assert main(["--db", where, "audit", "list", "--village", "没有这个村"]) == 1
+
+
+def test_the_log_reads_in_words_not_field_names(tmp_path):
+    """操作日志's 内容: every field a service records by its Chinese name, states and money as people say
+    them (a township official reads it; issue 14: nothing on screen in English)."""
+    import re
+
+    from app.services.audit import list_entries
+    from app.services.demo import seed_demo, seed_demo_history
+    from app.services.setup import initialize
+    from app.storage.engine import open_database
+
+    database = open_database(tmp_path / "demo.sqlite3")
+    try:
+        initialize(database, "测试员", "青山镇")
+        seed_demo(database, "测试员")
+        seed_demo_history(database, "测试员")  # postings, corrections, notices, filing
+        texts = [entry.change_text for entry in list_entries(database).entries]
+    finally:
+        database.close()
+    assert len(texts) > 50
+    english = {word for text in texts for word in re.findall(r"[A-Za-z_]{3,}", text)} - {"xlsx", "xls", "csv"}
+    assert not english, sorted(english)
+    assert not any("其他：" in text for text in texts), [t for t in texts if "其他：" in t][:3]

@@ -426,10 +426,12 @@ class AuditEntry:
 
     @property
     def change_text(self) -> str:
-        """Before and after as recorded (JSON text; personal numbers are masked by whatever shows it)."""
-        if self.before and self.after:
-            return f"原：{self.before}　新：{self.after}"
-        return self.after or (f"原：{self.before}" if self.before else "")
+        """Before and after in words: each recorded field by its Chinese name, money in yuan (personal
+        numbers are masked by whatever shows it)."""
+        before, after = described(self.before), described(self.after)
+        if before and after:
+            return f"原：{before}　新：{after}"
+        return after or (f"原：{before}" if before else "")
 
     def as_dict(self) -> dict[str, Any]:
         def parsed(text: str) -> Any:
@@ -442,6 +444,80 @@ class AuditEntry:
                 "village": self.village, "action": self.action, "action_label": self.action_label,
                 "entity": self.entity, "entity_label": self.entity_label, "entity_id": self.entity_id,
                 "before": parsed(self.before), "after": parsed(self.after)}
+
+
+# The fields services record, as a township official reads them (keys not listed: 其他).
+FIELD_LABELS = {
+    "name": "名称", "village": "村", "village_id": "村编号", "code": "代码", "township_name": "乡镇名称",
+    "township_code": "乡镇代码", "contact_person": "联系人", "consult_phone": "咨询电话", "supervision_phone": "监督电话",
+    "board_place": "公开栏位置", "board_hours": "公开时间", "sheet_order": "名单顺序", "reason": "原因", "period": "月份",
+    "month": "月份", "note": "备注", "amount_fen": "金额", "total_fen": "合计", "subsidy": "补贴项目",
+    "subsidy_type_id": "补贴项目编号", "state": "状态", "standard": "发放标准", "pay_date": "发放日期", "item": "事项",
+    "rows": "行数", "subject": "标题", "start": "开始", "end": "结束", "title": "题名", "kind": "类别", "year": "年度",
+    "person": "人员", "person_id": "人员编号", "payouts": "发放记录", "payout_id": "发放记录编号", "number": "编号",
+    "id_number": "身份证号", "id_masked": "身份证号", "phone_masked": "电话", "account_masked": "账号", "group_id": "组",
+    "group": "组别", "file_name": "文件名", "file_hash": "文件校验码", "batch_id": "导入批次", "posted_on": "张贴日期",
+    "posted_by": "张贴人", "posted": "张贴", "photo_sha256": "照片校验码", "corrections_listed": "列入的更正",
+    "correction_id": "更正编号", "new_people": "新增人员", "forced": "强制导入", "retention": "保管期限",
+    "pieces_boxed": "装盒件数", "fonds": "全宗号", "doc_class": "门类代码", "default_category": "机构（问题）代码",
+    "responsible": "责任者", "category": "类别", "content": "内容", "raised_by": "异议人", "handling": "处理情况",
+    "handled_by": "处理人", "handled_on": "处理日期", "outcome": "处理结果", "relation": "关系", "signed_by": "签署人",
+    "signed_on": "签署日期", "holidays": "放假日期", "workdays": "调休上班日期", "items": "事项", "standard_number": "标准版本",
+    "safety_copy": "恢复前备份", "source_order": "原表行号", "area_e4": "面积", "rate_fen": "补贴标准", "amount": "金额",
+    "file": "文件", "status": "状态", "deadline": "截止日期", "open_objections": "未处理异议", "names": "姓名",
+    "by": "经办人", "from": "来自", "result": "公示结果", "source": "来源", "source_kind": "来源",
+    "meaning": "签署意见", "phone": "电话", "account": "账号",
+    "created_at": "创建时间", "updated_at": "修改时间",
+}
+
+
+_SOURCES = {"publication": "公开表", "import_batch": "导入的发放明细", "notice": "公示"}
+
+
+def _coded(key: str, value: str) -> str | None:
+    """A stored code as its word: a notice's state, a retention period, where a filed piece came from."""
+    from app.core.archive import Retention
+    from app.core.notices import STATE_LABELS, State
+
+    if key == "state" and value in State._value2member_map_:
+        return STATE_LABELS[State(value)]
+    if key == "retention" and value in Retention._value2member_map_:
+        return Retention(value).label
+    if key in ("source", "source_kind"):
+        return _SOURCES.get(value)
+    return None
+
+
+def _value_text(key: str, value: Any) -> str:
+    if isinstance(value, str):
+        return _coded(key, value) or value
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if key.endswith("_fen") and isinstance(value, int):
+        return f"{value // 100}.{value % 100:02d} 元" if value >= 0 else f"-{-value // 100}.{-value % 100:02d} 元"
+    if isinstance(value, dict):
+        return "（" + _fields_text(value) + "）"
+    if isinstance(value, list):
+        shown = "、".join(_value_text(key, item) for item in value[:5])
+        return shown + (f" 等 {len(value)} 项" if len(value) > 5 else "")
+    return "" if value is None else str(value)
+
+
+def _fields_text(values: dict[str, Any]) -> str:
+    """Empty fields (no reason given, no result yet) are left out: they say nothing."""
+    return "，".join(f"{FIELD_LABELS.get(key, '其他')}：{_value_text(key, value)}"
+                    for key, value in values.items() if value not in (None, "", [], {}))
+
+
+def described(recorded: str) -> str:
+    """A recorded before/after (JSON text) in words; text that is not a JSON object stays as it is."""
+    if not recorded:
+        return ""
+    try:
+        values = json.loads(recorded)
+    except ValueError:
+        return recorded
+    return _fields_text(values) if isinstance(values, dict) else _value_text("", values)
 
 
 @dataclass(frozen=True)
