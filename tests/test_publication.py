@@ -17,7 +17,7 @@ from app.services.bulletin import correct, publish, sheet_for
 from app.services.errors import Conflict, ServiceError
 from app.services.importing import ImportRefused, ImportRequest, import_payouts
 from app.services.ledger import LedgerFilter, fetch_all
-from app.services.payouts import PayoutInput, add_payout, delete_payout, update_payout
+from app.services.payouts import PayoutInput, add_payout, delete_payout, load_record, update_payout
 from tests.conftest import ACTOR, VILLAGE
 from tests.db_state import row_counts
 from tests.payout_files import grid, lines_for, write_xlsx
@@ -40,7 +40,8 @@ def test_posting_locks_the_month(db, people, october, tmp_path):
     info = publish(db, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR)
     assert (info.payout_count, info.total_fen) == (5, 5 * 56000)
     record = october[0]
-    entry = PayoutInput(name=record.name, id_number=record.id_number, subsidy_type_id=1, period=OCT, amount="1")
+    full_id = load_record(db, record.payout_id).id_number  # as the edit dialog has it (the ledger's is masked)
+    entry = PayoutInput(name=record.name, id_number=full_id, subsidy_type_id=1, period=OCT, amount="1")
     before = row_counts(db)
     with pytest.raises(Conflict, match="已锁定"):
         update_payout(db, record.payout_id, entry, ACTOR)
@@ -89,7 +90,7 @@ def test_correction_is_audited_and_listed_on_the_next_sheet(db, people, october,
     assert "更正说明" not in text_of(tmp_path / "dec.pdf")  # listed once, on the sheet after it
 
 
-def test_cli_bulletin_publish_correct_and_all(db_path, people, tmp_path, capsys):
+def test_cli_bulletin_publish_correct_and_all(db_path, people, tmp_path, capsys, monkeypatch):
     def cli(*args: str) -> tuple[int, str, str]:
         code = main(["--db", str(db_path), *args])
         out, err = capsys.readouterr()
@@ -115,7 +116,15 @@ def test_cli_bulletin_publish_correct_and_all(db_path, people, tmp_path, capsys)
 
     code, out, _ = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--date", "2026-11-01")
     assert code == 0 and "已锁定" in out
-    code, _, err = cli("payouts", "correct", "1", "--amount", "600", "--reason", "补差")
+    code, _, err = cli("payouts", "correct", "1", "--amount", "600", "--reason", "补差", "--by", "王文书")
     assert code == 0
+    monkeypatch.setenv("CUNWU_ACTOR", "李会计")  # the command line's acting person, not the OS login
+    code, _, err = cli("payouts", "correct", "2", "--amount", "610", "--reason", "补差")
+    assert code == 0
+    from app.services.audit import list_entries
+    from app.storage.engine import open_database
+
+    with open_database(db_path) as database:
+        assert [e.actor for e in list_entries(database).entries if e.action == "correct"] == ["王文书", "李会计"]
     code, _, err = cli("publish", "--village", "桃源村", "--month", "2026-10", "--by", "王文书", "--backdate")
     assert code == 1 and "张贴过" in err

@@ -112,6 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_correct.add_argument("payout_id", metavar="ID", type=int)
     p_correct.add_argument("--amount", required=True, help="更正后的金额（元）")
     p_correct.add_argument("--reason", required=True, help="更正原因")
+    p_correct.add_argument("--by", metavar="姓名", help="更正人（默认：环境变量 CUNWU_ACTOR，否则登录名）")
     p_correct.set_defaults(handler=cmd_payouts_correct)
 
     bulletin = commands.add_parser("bulletin", help="生成惠民惠农补贴资金发放公开表（PDF）")
@@ -298,7 +299,7 @@ def cmd_payouts_correct(args: argparse.Namespace) -> int:
     from app.services.bulletin import correct
 
     with _open(args) as database:
-        correction_id = correct(database, args.payout_id, args.amount, args.reason, _actor())
+        correction_id = correct(database, args.payout_id, args.amount, args.reason, (args.by or "").strip() or _actor())
     print(f"已登记更正（第 {correction_id} 号），将列入下一期公开表的更正说明")
     return EXIT_OK
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import os
 import hashlib
 import json
 from collections.abc import Iterable
@@ -79,7 +80,14 @@ _VILLAGE_OF: dict[str, Any] = {
 _VILLAGE_IS_ENTITY = ("village", "archive_settings")
 
 
+ACTOR_ENV = "CUNWU_ACTOR"  # the command line's acting person, e.g. set once in a clerk's shortcut
+
+
 def default_actor() -> str:
+    """Who acts when no name was given: CUNWU_ACTOR, else the OS login (the window asks for a name)."""
+    named = " ".join(os.environ.get(ACTOR_ENV, "").split())
+    if named:
+        return named[:60]
     try:
         return getpass.getuser()
     except Exception:  # no login name (service account, odd Windows setups)
