@@ -34,6 +34,7 @@ from app.core.periods import format_month, format_month_zh
 from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages, pdf_pages
+from app.ui.table_helpers import fit_to_screen
 from app.ui.background import Task, TaskRunner
 
 
@@ -75,7 +76,7 @@ class BulletinPreviewDialog(QDialog):
         self.db, self.actor = db, actor
         # Every database call and the rendering run here, off the GUI thread: the window's runner, or
         # the dialog's own when it is opened alone.
-        self._runner = runner or TaskRunner(self)
+        self.runner = runner or TaskRunner(self)
         self._tasks: list[Task] = []
         self.settings_dialog: QDialog | None = None
         self.pdf_path: Path | None = None
@@ -84,7 +85,7 @@ class BulletinPreviewDialog(QDialog):
         self._folder = tempfile.TemporaryDirectory(prefix="cunwu-preview-")
         self._renders = 0
         self.setWindowTitle("公开表预览与打印")
-        self.resize(1100, 780)
+        fit_to_screen(self, 1100, 780)  # on 1366×768 at 125%: what the screen has room for
 
         self.village = QComboBox()
         self.village.addItem(village)  # the others arrive from the worker
@@ -104,7 +105,7 @@ class BulletinPreviewDialog(QDialog):
 
         form = QFormLayout()
         form.addRow("村：", self.village)
-        form.addRow("月份（YYYY-MM）：", self.month)
+        form.addRow("月份（如 2026-10）：", self.month)
         form.addRow("发布范围：", self.channel)
         form.addRow("纸张：", self.size)
         form.addRow("公开时间 自：", self.start)
@@ -192,7 +193,7 @@ class BulletinPreviewDialog(QDialog):
     def _start(self, work, on_success, on_failure=None) -> None:
         on_failure = on_failure or (lambda error: messages.failed(self, "公开表", "没有做成", error))
         self._tasks = [task for task in self._tasks if task.running]
-        self._tasks.append(self._runner.start(work, on_success=on_success, on_failure=on_failure, lane="print"))
+        self._tasks.append(self.runner.start(work, on_success=on_success, on_failure=on_failure, lane="print"))
 
     def _names_arrived(self, names: list[str]) -> None:
         shown = self.village.currentText()
@@ -235,7 +236,7 @@ class BulletinPreviewDialog(QDialog):
         """设置 at the missing field; once saved, the preview is made again."""
         from app.ui.settings_dialog import open_settings
 
-        self.settings_dialog = dialog = open_settings(self, self.db, self._runner, village_id, field, actor=self.actor)
+        self.settings_dialog = dialog = open_settings(self, self.db, self.runner, village_id, field, actor=self.actor)
         dialog.saved.connect(self.refresh)
 
     def show_page(self, index: int) -> None:
@@ -360,8 +361,8 @@ class BulletinPreviewDialog(QDialog):
         nothing arrives for a dialog whose temporary files are gone."""
         for task in self._tasks:
             task.drop()
-        if self._runner.parent() is self:
-            self._runner.shutdown()  # its own runner: wait for its worker
+        if self.runner.parent() is self:
+            self.runner.shutdown()  # its own runner: wait for its worker
         self._folder.cleanup()
         super().done(result)
 

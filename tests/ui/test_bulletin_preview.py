@@ -109,7 +109,7 @@ def test_a_backdated_posting_refused_by_the_clerk_is_not_recorded(qtbot, db, see
     monkeypatch.setattr(bulletin_preview.messages, "confirm", lambda parent, title, *a, **k: asked.append(title) or len(asked) == 1)
     dialog.post_button.click()
     qtbot.waitUntil(lambda: len(asked) == 2, timeout=20_000)
-    qtbot.waitUntil(lambda: not dialog._runner.busy(), timeout=20_000)
+    qtbot.waitUntil(lambda: not dialog.runner.busy(), timeout=20_000)
     with db.reading() as session:
         assert find_publication(session, 1, OCT) is None
 

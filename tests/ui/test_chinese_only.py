@@ -34,26 +34,38 @@ from PySide6.QtWidgets import (
 from app.services.catalog import village_catalog
 from app.services.payouts import load_record
 from app.ui import messages
+from app.ui.actor import ActorDialog
 from app.ui.archive_page import ArchivePage, PieceDialog
+from app.ui.audit_page import AuditPage
+from app.ui.bulletin_preview import BulletinPreviewDialog
+from app.ui.catalog_page import CatalogPage
+from app.ui.correction_dialog import CorrectionDialog, RowToCorrect
 from app.ui.due_page import DuePage
+from app.ui.first_start import FirstStartDialog
+from app.ui.holidays_page import HolidaysPage
 from app.ui.import_wizard import ImportContext, ImportWizard
 from app.ui.launch import install_qt_translation
 from app.ui.notice_dialogs import HandlingDialog, NoticeForm, ObjectionDialog, PayoutsDialog, SignDialog
 from app.ui.notices_page import NoticesPage
+from app.ui.paste_dialog import PasteDialog
 from app.ui.payout_dialog import PayoutDialog
+from app.ui.settings_dialog import SettingsDialog
 from tests.conftest import ACTOR, VILLAGE
 from tests.ui.conftest import OCT, settle
 
 ALLOWED = {"pdf", "excel", "csv", "xlsx", "xls", "wps", "jpg", "jpeg", "png", "id", "a3", "a4", "zs", "x"}
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9]*")
 CODE = re.compile(r"[A-Z]\d{2,}")  # a catalog item's number (S03), printed on the poster the same way
+COLUMN = re.compile(r"[A-Z]{1,2}")  # a spreadsheet's column letter (A 列), as Excel shows it
 TODAY = dt.date(2026, 11, 2)
 
 
 def english(text: str) -> list[str]:
     """English words, a Chinese label's mnemonic ("文件名称(&N)") aside."""
     text = re.sub(r"\(&\w\)", "", text).replace("&", "")
-    return [word for word in WORD.findall(text) if word.lower() not in ALLOWED and not CODE.fullmatch(word)]
+    text = re.sub(r"\b[A-Z]{4}-[A-Z]{4}-[A-Z]{4}\b", "", text)  # the operation log's code, as printed on a sheet
+    return [word for word in WORD.findall(text)
+            if word.lower() not in ALLOWED and not CODE.fullmatch(word) and not COLUMN.fullmatch(word)]
 
 
 def texts_of(root: QWidget) -> list[tuple[str, str]]:
@@ -114,6 +126,12 @@ def test_the_window_and_its_pages_speak_chinese(seeded, db, window, qtbot):
         SignDialog("签署", "第 1 号公示现为“草稿”。", "签署", TODAY, ask_reason=True), ObjectionDialog(TODAY),
         HandlingDialog("匿名：某户家有小轿车", TODAY), PayoutsDialog(subsidies, TODAY),
         DuePage(db, VILLAGE, ACTOR, month=OCT, today=TODAY),
+        BulletinPreviewDialog(db, VILLAGE, OCT, ACTOR, runner=window.runner),
+        CorrectionDialog(db, window.runner, ACTOR, [RowToCorrect(1, "张*", "最低生活保障金", "2026-10", 56000)]),
+        PasteDialog(db, window.runner, ACTOR, VILLAGE, OCT, subsidies, "张三\t1\r\n"),
+        SettingsDialog(db, window.runner, actor=ACTOR), FirstStartDialog(db, window.runner, ACTOR),
+        CatalogPage(db, ACTOR, [VILLAGE], VILLAGE), HolidaysPage(db, ACTOR, today=TODAY), AuditPage(db, [VILLAGE]),
+        ActorDialog(),
     ]
     for dialog in dialogs:
         qtbot.addWidget(dialog)

@@ -17,12 +17,21 @@ from PySide6.QtWidgets import QWidget
 from app.services.bulletin import publish
 from app.services.catalog import village_catalog
 from app.services.payouts import load_record
+from app.ui.actor import ActorDialog
 from app.ui.archive_page import ArchivePage, PieceDialog
+from app.ui.audit_page import AuditPage
+from app.ui.bulletin_preview import BulletinPreviewDialog
+from app.ui.catalog_page import CatalogPage
+from app.ui.correction_dialog import CorrectionDialog, RowToCorrect
 from app.ui.due_page import DuePage
+from app.ui.first_start import FirstStartDialog
+from app.ui.holidays_page import HolidaysPage
 from app.ui.import_wizard import ImportContext, ImportWizard
 from app.ui.notice_dialogs import HandlingDialog, NoticeForm, ObjectionDialog, PayoutsDialog, SignDialog
 from app.ui.notices_page import NoticesPage
+from app.ui.paste_dialog import PasteDialog
 from app.ui.payout_dialog import PayoutDialog
+from app.ui.settings_dialog import SettingsDialog
 from tests.conftest import ACTOR, VILLAGE
 from tests.ui.conftest import OCT, settle
 
@@ -63,6 +72,17 @@ def test_every_page_and_dialog_fits_the_screen(seeded, db, window, qtbot):
         "登记异议处理": HandlingDialog("匿名：某户家有小轿车", TODAY),
         "附上发放记录": PayoutsDialog(subsidies, TODAY),
         "应公开事项": DuePage(db, VILLAGE, ACTOR, month=OCT, today=TODAY),
+        "公开表预览": BulletinPreviewDialog(db, VILLAGE, OCT, ACTOR, runner=window.runner),
+        "更正": CorrectionDialog(db, window.runner, ACTOR, [RowToCorrect(record.payout_id, "张*", record.subsidy,
+                                                                         "2026-10", record.amount_fen)] * 12),
+        "从 Excel 粘贴": PasteDialog(db, window.runner, ACTOR, VILLAGE, OCT, subsidies,
+                                   "\t".join(f"第{i}列" for i in range(14)) + "\r\n"),
+        "设置": SettingsDialog(db, window.runner, actor=ACTOR),
+        "首次设置": FirstStartDialog(db, window.runner, ACTOR),
+        "公开目录": CatalogPage(db, ACTOR, [VILLAGE], VILLAGE),
+        "节假日": HolidaysPage(db, ACTOR, today=TODAY),
+        "操作日志": AuditPage(db, [VILLAGE]),
+        "操作人": ActorDialog(),
     }
     sizes = {title: needed(qtbot, widget) for title, widget in pages.items()}
     for widget in pages.values():
@@ -81,7 +101,8 @@ def test_every_page_and_dialog_fits_the_screen(seeded, db, window, qtbot):
 def test_pages_open_no_larger_than_the_screen(seeded, db, window, qtbot):
     available = window.screen().availableGeometry().size()
     for page in (ArchivePage(db, VILLAGE, ACTOR), NoticesPage(db, VILLAGE, ACTOR, today=TODAY),
-                 DuePage(db, VILLAGE, ACTOR, month=OCT, today=TODAY)):
+                 DuePage(db, VILLAGE, ACTOR, month=OCT, today=TODAY),
+                 BulletinPreviewDialog(db, VILLAGE, OCT, ACTOR, runner=window.runner)):
         qtbot.addWidget(page)
         assert page.width() <= available.width() and page.height() <= available.height(), page.windowTitle()
         settle(qtbot, page)
