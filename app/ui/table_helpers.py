@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
+    QAbstractItemDelegate,
     QAbstractItemView,
     QHeaderView,
     QInputDialog,
@@ -99,10 +100,33 @@ def fit_to_screen(widget: QWidget, width: int, height: int) -> None:
 _RAW = 0x0100  # Qt.ItemDataRole.UserRole: what a pasted cell holds, while the screen shows it masked
 
 
+class _EntryGrid(QTableWidget):
+    """Enter as in Excel: it ends the cell's editing and moves down a row (a new row at the bottom)."""
+
+    def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        super().closeEditor(editor, hint)
+        if hint == QAbstractItemDelegate.EndEditHint.SubmitModelCache:  # Enter; Tab says EditNextItem
+            self._down()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        from PySide6.QtCore import Qt
+
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.state() != self.State.EditingState:
+            self._down()
+            return
+        super().keyPressEvent(event)
+
+    def _down(self) -> None:
+        row, column = self.currentRow(), max(self.currentColumn(), 0)
+        if row + 1 >= self.rowCount():
+            self.setRowCount(row + 2)
+        self.setCurrentCell(row + 1, column)
+
+
 def entry_table(headers: Sequence[str], rows: int = 8) -> QTableWidget:
-    """An editable grid as in Excel: typing starts editing, Tab moves to the next cell; `rows` blank
-    rows to begin with (the caller adds more)."""
-    table = QTableWidget(rows, len(headers))
+    """An editable grid as in Excel: typing starts editing, Tab moves to the next cell, Enter to the
+    cell below; `rows` blank rows to begin with (the caller adds more)."""
+    table = _EntryGrid(rows, len(headers))
     table.setHorizontalHeaderLabels(list(headers))
     table.setEditTriggers(QAbstractItemView.EditTrigger.AllEditTriggers)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectItems)

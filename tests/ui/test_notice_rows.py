@@ -81,6 +81,7 @@ def test_rows_typed_into_the_table_are_added(db, people, qtbot):
         type_cell(qtbot, table, 0, column, text)
         assert table.currentColumn() == column + 1  # Tab commits and moves on, as in Excel
     type_cell(qtbot, table, 1, 0, people[1].name, Qt.Key.Key_Return)
+    assert (table.currentRow(), table.currentColumn()) == (2, 0)  # Enter moves down, as in Excel
     dialog.save_button.click()
     settle(qtbot, page)
     assert not dialog.isVisible()
