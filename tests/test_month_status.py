@@ -1,5 +1,5 @@
 """Where a village's month stands and what comes next (issue 14, "The month's work from one place"):
-未导入 → 待核对 → 待张贴 → 已张贴 → 已归档, per village, and for the township every village at once."""
+未导入 → 待核对 → 待预览 → 待张贴 → 已张贴 → 已归档, per village, and for the township every village at once."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 from app.core.periods import parse_month
 from app.services import archive
-from app.services.bulletin import publish
+from app.services.bulletin import publish, record_printed
 from app.services.corrections import correct_many
 from app.services.importing import ImportRequest, import_payouts
 from app.services.ledger import LedgerFilter, fetch_all
@@ -45,7 +45,9 @@ def test_a_month_from_nothing_to_filed(db, people, tmp_path):
     dibao = next(s.id for s in list_subsidies(db) if s.name == big.subsidy)
     update_payout(db, big.payout_id, PayoutInput(name=big.name, id_number=big.id_number, subsidy_type_id=dibao,
                                                  period=OCT, amount="600.00", group=big.group), ACTOR)
-    assert (_state(db).stage, _state(db).next_step) == (Stage.TO_POST, NextStep.PREVIEW)
+    assert (_state(db).stage, _state(db).next_step) == (Stage.TO_PREVIEW, NextStep.PREVIEW)
+    record_printed(db, VILLAGE, OCT, "打印", 1, "wall", ACTOR)  # the preview printed it
+    assert (_state(db).stage, _state(db).next_step) == (Stage.TO_POST, NextStep.POST)
 
     publish(db, VILLAGE, OCT, dt.date(2026, 11, 1), "王文书", ACTOR)
     state = _state(db)
@@ -62,6 +64,21 @@ def test_township_staff_see_every_village(db, people, tmp_path):
     add_village(db, "杏花村", ACTOR)
     import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "oct.xlsx", grid(lines_for(people[:2]))), village=VILLAGE), ACTOR)
     states = month_states(db, OCT, TODAY)
-    assert [(s.village, s.stage) for s in states] == [(VILLAGE, Stage.TO_POST), ("杏花村", Stage.NOT_IMPORTED)]
+    assert [(s.village, s.stage) for s in states] == [(VILLAGE, Stage.TO_PREVIEW), ("杏花村", Stage.NOT_IMPORTED)]
     [only] = month_states(db, OCT, TODAY, village_id=states[1].village_id)
     assert only.village == "杏花村"
+
+
+def test_a_sheet_made_on_the_command_line_counts_as_printed(db, db_path, people, tmp_path):
+    """`cunwu bulletin` is recorded in the operation log like the window's 打印: the month waits for its
+    posting, and the log says who made the copy."""
+    from app.cli.main import main
+    from app.services.audit import list_entries
+
+    import_payouts(db, ImportRequest(path=write_xlsx(tmp_path / "oct.xlsx", grid(lines_for(people[:2]))), village=VILLAGE), ACTOR)
+    assert _state(db).stage is Stage.TO_PREVIEW
+    assert main(["--db", str(db_path), "bulletin", "--village", VILLAGE, "--month", "2026-10",
+                 "--out", str(tmp_path / "十月.pdf")]) == 0
+    assert _state(db).stage is Stage.TO_POST
+    [printed] = [e for e in list_entries(db).entries if e.action == "print"]
+    assert "方式：生成 PDF" in printed.change_text and printed.village == VILLAGE

@@ -307,7 +307,7 @@ def cmd_payouts_correct(args: argparse.Namespace) -> int:
 def cmd_bulletin(args: argparse.Namespace) -> int:
     from app.outputs.bulletin_batch import render_all
     from app.outputs.bulletin_pdf import render_bulletin
-    from app.services.bulletin import default_posting_period, sheet_for, township_sheets
+    from app.services.bulletin import default_posting_period, record_printed, sheet_for, township_sheets
 
     with _open(args) as database:
         if not args.all:
@@ -320,9 +320,11 @@ def cmd_bulletin(args: argparse.Namespace) -> int:
                 from app.outputs.bulletin_xlsx import write_bulletin_xlsx
 
                 write_bulletin_xlsx(sheet, args.out)
+                record_printed(database, sheet.meta.village, args.month, "导出 Excel", 0, args.channel, _actor())
                 print(f"已生成公开表（Excel）：{args.out}（{sheet.total_count} 人次，合计 {sheet.total_text} 元）")
                 return EXIT_OK
             pages = render_bulletin(sheet, args.out, args.size)
+            record_printed(database, sheet.meta.village, args.month, "生成 PDF", pages, args.channel, _actor())
             print(f"已生成公开表：{args.out}（{pages} 页，{sheet.total_count} 人次，合计 {sheet.total_text} 元）")
             return EXIT_OK
         township, sheets = township_sheets(database, args.month, args.channel)

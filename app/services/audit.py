@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
-import os
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -63,13 +63,13 @@ ACTION_LABELS = {
     "demo": "写入演示数据", "restore": "恢复备份", "step": "公示审核", "object": "登记异议",
     "handle_objection": "处理异议", "add_rows": "添加公示名单", "remove_row": "删除公示名单",
     "register_relative": "近亲属备案", "file": "归档", "void": "作废", "attach": "附上照片或扫描件",
-    "repair": "修复留痕文件", "print_labels": "打印盒签",
+    "repair": "修复留痕文件", "print_labels": "打印盒签", "print": "打印或导出",
 }
 ENTITY_LABELS = {
     "payout": "发放记录", "person": "人员", "village": "村", "township": "乡镇", "publication": "公开表",
     "import_batch": "导入批次", "notice": "公示", "holiday_table": "节假日表", "catalog_version": "公开目录",
     "archive_settings": "归档设置", "filed_piece": "归档文件", "archive_box": "档案盒", "evidence": "留痕文件",
-    "subsidy_type": "补贴项目", "database": "数据库",
+    "subsidy_type": "补贴项目", "database": "数据库", "bulletin": "公开表（年月）",
 }
 # entity → the table whose row names its village (the entity id is that row's id)
 _VILLAGE_OF: dict[str, Any] = {
@@ -473,7 +473,8 @@ FIELD_LABELS = {
     "signed_on": "签署日期", "holidays": "放假日期", "workdays": "调休上班日期", "items": "事项", "standard_number": "标准版本",
     "safety_copy": "恢复前备份", "source_order": "原表行号", "area_e4": "面积", "rate_fen": "补贴标准", "amount": "金额",
     "file": "文件", "status": "状态", "deadline": "截止日期", "open_objections": "未处理异议", "names": "姓名",
-    "by": "经办人", "from": "来自", "result": "公示结果", "source": "来源", "source_kind": "来源",
+    "by": "经办人", "from": "来自", "how": "方式", "pages": "页数", "channel": "发布范围",
+    "result": "公示结果", "source": "来源", "source_kind": "来源",
     "meaning": "签署意见", "phone": "电话", "account": "账号",
     "created_at": "创建时间", "updated_at": "修改时间",
 }

@@ -160,6 +160,22 @@ def sheet_for(
     return build_sheet(records, policy_for(meta.channel), meta, corrections, bases, issuers)
 
 
+def month_key(period: dt.date) -> int:
+    """A month as the audit log's entity id for a sheet that is not posted yet: 2026-10 → 202610."""
+    return period.year * 100 + period.month
+
+
+def record_printed(db: Database, village_name: str, period: dt.date, how: str, pages: int, channel: str,
+                   actor: str) -> None:
+    """The month's sheet was printed, saved or exported (who, how, how many pages): the log says who
+    had a public sheet in hand, and the home page knows the month was previewed."""
+    with db.transaction() as session:
+        village = find_village(session, village_name)
+        audit.record(session, actor, "print", "bulletin", month_key(period),
+                     after={"village_id": village.id, "village": village.name, "period": period.isoformat(),
+                            "how": how, "pages": pages, "channel": str(Channel(channel).label)})
+
+
 def publish(
     db: Database,
     village_name: str,

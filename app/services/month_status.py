@@ -1,8 +1,9 @@
 """Where a village's month stands, and what the clerk does next (the window's home page).
 
 A month goes 未导入 → 待核对 (rows above the township's plausibility threshold wait for a look) →
-待张贴 (the sheet can be previewed, printed and registered) → 已张贴 (locked; filed as a piece) →
-已归档 (its piece is in a box whose labels are printed). Township staff see every village's month in
+待预览 (the sheet can be previewed and printed) → 待张贴 (it was printed or saved: the posting waits to
+be registered) → 已张贴 (locked; filed as a piece) → 已归档 (its piece is in a box whose labels are
+printed). Township staff see every village's month in
 the same terms. What the catalog asks for this month comes from the due computation.
 """
 
@@ -16,16 +17,18 @@ from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.core.catalog import DueStatus
+from app.services.bulletin import month_key
 from app.services.due import due_report
 from app.services.errors import NotFound
 from app.services.thresholds import plausible_max_fen
 from app.storage.engine import Database
-from app.storage.models import ArchiveBox, Correction, FiledPiece, Payout, Publication, Village
+from app.storage.models import ArchiveBox, AuditLog, Correction, FiledPiece, Payout, Publication, Village
 
 
 class Stage(Enum):
     NOT_IMPORTED = "未导入"
     TO_CHECK = "待核对"
+    TO_PREVIEW = "待预览"
     TO_POST = "待张贴"
     POSTED = "已张贴"
     FILED = "已归档"
@@ -34,13 +37,15 @@ class Stage(Enum):
 class NextStep(Enum):
     IMPORT = "导入本月发放明细"
     CHECK = "核对标出的记录"
-    PREVIEW = "预览、打印公开表并登记张贴"
+    PREVIEW = "预览、打印公开表"
+    POST = "登记张贴"
     FILE = "装盒并打印档案盒签"
     NONE = "本月已完成"
 
 
 _NEXT = {
-    Stage.NOT_IMPORTED: NextStep.IMPORT, Stage.TO_CHECK: NextStep.CHECK, Stage.TO_POST: NextStep.PREVIEW,
+    Stage.NOT_IMPORTED: NextStep.IMPORT, Stage.TO_CHECK: NextStep.CHECK, Stage.TO_PREVIEW: NextStep.PREVIEW,
+    Stage.TO_POST: NextStep.POST,
     Stage.POSTED: NextStep.FILE, Stage.FILED: NextStep.NONE,
 }
 
@@ -87,6 +92,10 @@ def month_states(db: Database, period: dt.date, today: dt.date, village_id: int 
             .join(ArchiveBox, col(FiledPiece.box_id) == col(ArchiveBox.id))
             .where(FiledPiece.source_kind == "publication", col(ArchiveBox.printed_at).is_not(None),
                    col(FiledPiece.source_id).in_([p.id for p in postings.values()])))}
+        printed = {row[0] for row in session.execute(
+            select(col(AuditLog.village_id))
+            .where(AuditLog.action == "print", AuditLog.entity == "bulletin", AuditLog.entity_id == month_key(period),
+                   col(AuditLog.village_id).in_(ids)))}
         waiting = dict(session.execute(
             select(col(Payout.village_id), func.count())
             .select_from(Correction)
@@ -105,7 +114,7 @@ def month_states(db: Database, period: dt.date, today: dt.date, village_id: int 
         elif not count:
             stage = Stage.NOT_IMPORTED
         else:
-            stage = Stage.TO_CHECK if flagged else Stage.TO_POST
+            stage = Stage.TO_CHECK if flagged else Stage.TO_POST if vid in printed else Stage.TO_PREVIEW
         states.append(MonthState(
             vid, village.name, period, stage, int(count), int(total), int(flagged),
             posting.posted_on if posting else None, int(waiting.get(vid, 0)),

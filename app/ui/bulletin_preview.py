@@ -34,8 +34,8 @@ from app.core.periods import format_month, format_month_zh
 from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages, pdf_pages
-from app.ui.table_helpers import fit_to_screen
 from app.ui.background import Task, TaskRunner
+from app.ui.table_helpers import fit_to_screen
 
 
 def _render(db: Database, request: dict, out: Path) -> tuple[str, int, str]:
@@ -67,6 +67,7 @@ def _pydate(value: QDate) -> dt.date:
 class BulletinPreviewDialog(QDialog):
     rendered = Signal()
     posted = Signal()  # the posting was registered: the month is locked
+    printed = Signal()  # a print, PDF or Excel copy was recorded in the operation log
 
     def __init__(self, db: Database, village: str, period: dt.date, actor: str, parent: QWidget | None = None,
                  runner: TaskRunner | None = None) -> None:
@@ -282,6 +283,7 @@ class BulletinPreviewDialog(QDialog):
             messages.warn(self, "打印失败", messages.error_text(exc))
             return
         self.status.setText(f"已送打印机 {printed} 页")
+        self._record("打印", printed)
 
     def _default_name(self, suffix: str) -> str:
         request = self.request() or {}
@@ -294,6 +296,18 @@ class BulletinPreviewDialog(QDialog):
         if target and self.pdf_path:
             shutil.copyfile(self.pdf_path, target)
             self.status.setText(f"已保存：{target}")
+            self._record("另存为 PDF", self.pages)
+
+    def _record(self, how: str, pages: int) -> None:
+        """Into the operation log, off the GUI thread: the month's sheet is in someone's hands."""
+        from app.services.bulletin import record_printed
+
+        request = self.request()
+        if request is None:
+            return
+        db, actor = self.db, self.actor
+        self._start(lambda task: record_printed(db, request["village"], request["period"], how, pages,
+                                                request["channel"], actor), lambda _: self.printed.emit())
 
     def save_excel(self) -> None:
         request = self.request()
@@ -305,7 +319,11 @@ class BulletinPreviewDialog(QDialog):
         db = self.db
         self.status.setText("正在导出……")
         self._start(lambda task: _write_excel(db, request, Path(target)),
-                    lambda _: self.status.setText(f"已导出：{target}"), self._excel_failed)
+                    lambda _: self._exported(target), self._excel_failed)
+
+    def _exported(self, target: str) -> None:
+        self.status.setText(f"已导出：{target}")
+        self._record("导出 Excel", 0)
 
     def _excel_failed(self, error: BaseException) -> None:
         if isinstance(error, SettingsMissing):

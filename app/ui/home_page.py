@@ -22,7 +22,8 @@ from app.ui.table_helpers import fill_rows, read_only_table
 STAGES = tuple(Stage)
 DUE_HEADERS = ("公开事项", "本月要求", "状态")
 TOWNSHIP_HEADERS = ("村", "本月进度", "发放记录", "金额（元）", "待核对", "逾期事项", "下一步")
-_STAGE_COLOURS = {Stage.NOT_IMPORTED: "#F8CBAD", Stage.TO_CHECK: "#FFE699", Stage.TO_POST: "#FFF2CC",
+_STAGE_COLOURS = {Stage.NOT_IMPORTED: "#F8CBAD", Stage.TO_CHECK: "#FFE699", Stage.TO_PREVIEW: "#FFF2CC",
+                  Stage.TO_POST: "#FFF2CC",
                   Stage.POSTED: "#DDEBF7", Stage.FILED: "#C6EFCE"}
 
 

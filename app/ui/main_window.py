@@ -663,7 +663,7 @@ class MainWindow(QMainWindow):
 
             self.table.sortByColumn(COLUMNS.index("amount"), Qt.SortOrder.DescendingOrder)
             self.statusBar().showMessage("金额超过乡镇核对标准的记录排在最前面：请逐条核对，有误的双击修改", 15000)
-        elif step is NextStep.PREVIEW:
+        elif step in (NextStep.PREVIEW, NextStep.POST):  # the preview registers the posting too
             self.open_page("bulletin")
         elif step is NextStep.FILE:
             self.open_page("archive")

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog
 
 from app.core.synthetic import make_people
 from app.services.corrections import pending
-from app.services.month_status import NextStep
+from app.services.month_status import NextStep, Stage, month_states
 from app.services.setup import initialize
 from app.services.village_settings import list_village_settings
 from app.storage.engine import open_database
@@ -175,7 +175,7 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     monkeypatch.setattr(PayoutDialog, "exec", fix)
     window.edit_action.trigger()
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "已保存修改", timeout=WAIT_MS)
-    _home_says(qtbot, window, "待张贴")
+    _home_says(qtbot, window, "待预览")
 
     # 4. Preview from the home page's button; 5. print it (to a PDF file instead of paper).
     window.tabs.setCurrentIndex(0)
@@ -191,6 +191,8 @@ def test_a_clerks_month(qtbot, first_day, tmp_path, monkeypatch):
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(saved), ""))
     preview.save_button.click()
     sheet = _text(saved)
+    qtbot.waitUntil(lambda: month_states(db, dt.date(2026, 10, 1), dt.date.today())[0].stage is Stage.TO_POST,
+                    timeout=WAIT_MS)  # printed and saved (in the operation log): the posting is next
     assert "桃源村2026年10月惠民惠农补贴资金发放公开表" in sheet
     assert "0351-6012345" in sheet and "桃花乡" in sheet  # the supervision phone and the township
     assert "6,160.00" in sheet

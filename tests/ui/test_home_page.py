@@ -24,8 +24,8 @@ def _page(qtbot, db, runner, village_id):  # noqa: ANN001, ANN202
 
 def test_the_page_says_where_the_month_stands_and_offers_the_next_step(qtbot, db, seeded, runner, village_id):
     page = _page(qtbot, db, runner, village_id)
-    assert page.heading.text() == f"{VILLAGE} · 2026年10月：待张贴"
-    assert "【待张贴】" in page.stages.text()
+    assert page.heading.text() == f"{VILLAGE} · 2026年10月：待预览"
+    assert "【待预览】" in page.stages.text()
     assert "发放记录 30 条" in page.summary.text()
     assert page.next_button.text() == NextStep.PREVIEW.value and page.next_button.isEnabled()
     assert page.due_table.rowCount() >= 1
@@ -47,7 +47,7 @@ def test_township_staff_see_all_villages(qtbot, db, seeded, runner, village_id):
     page.whole_township.setChecked(True)
     settle(qtbot, page)
     rows = [[page.township_table.item(r, c).text() for c in (0, 1, 6)] for r in range(page.township_table.rowCount())]
-    assert rows == [[VILLAGE, "待张贴", NextStep.PREVIEW.value], ["杏花村", "未导入", NextStep.IMPORT.value]]
+    assert rows == [[VILLAGE, "待预览", NextStep.PREVIEW.value], ["杏花村", "未导入", NextStep.IMPORT.value]]
     with qtbot.waitSignal(page.village_picked, timeout=WAIT_MS) as picked:
         page.township_table.doubleClicked.emit(page.township_table.model().index(1, 0))
     assert picked.args[0] != village_id

@@ -21,7 +21,7 @@ from tests.ui.conftest import OCT, settle
 def test_the_window_opens_on_the_months_work(seeded, window, qtbot):
     settle(qtbot, window)
     assert window.tabs.tabText(window.tabs.currentIndex()) == "本月工作"
-    assert window.home.heading.text() == f"{VILLAGE} · 2026年10月：待张贴"
+    assert window.home.heading.text() == f"{VILLAGE} · 2026年10月：待预览"
     window.home.next_button.click()
     dialog = window.bulletin_preview  # 预览、打印公开表并登记张贴 opened the sheet
     qtbot.waitUntil(lambda: dialog.pages >= 1, timeout=20_000)
