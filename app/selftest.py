@@ -14,6 +14,7 @@ Prints one line: 自检通过：… (exit 0) or 自检失败：step：reason (ex
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import sys
 import tempfile
@@ -247,6 +248,11 @@ def run_selftest() -> tuple[bool, str]:
     """(passed, one line in Chinese). Never touches the user's database."""
     with tempfile.TemporaryDirectory(prefix="村务公开助手自检_", ignore_cleanup_errors=True) as tmp:
         ctx = _Context(folder=Path(tmp) / "临时文件夹")
+        from app.storage.keys import KEY_DIR_ENV
+
+        # The test database's key goes to the temporary folder too, not the account's key folder (issue 17).
+        key_dir_before = os.environ.get(KEY_DIR_ENV)
+        os.environ[KEY_DIR_ENV] = str(Path(tmp) / "密钥")
         try:
             for label, step in STEPS:
                 try:
@@ -258,6 +264,10 @@ def run_selftest() -> tuple[bool, str]:
         finally:
             if ctx.database is not None:
                 ctx.database.close()  # type: ignore[attr-defined]
+            if key_dir_before is None:
+                os.environ.pop(KEY_DIR_ENV, None)
+            else:
+                os.environ[KEY_DIR_ENV] = key_dir_before
     return True, "自检通过：" + "，".join(ctx.done)
 
 

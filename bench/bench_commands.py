@@ -54,7 +54,7 @@ RAW_PAYOUTS_CSV = r'''
 import csv, sqlite3, sys
 c = sqlite3.connect(sys.argv[1])
 rows = c.execute(
-    "SELECT person.name, person.id_number, villager_group.name, subsidy_type.name, payout.period, "
+    "SELECT person.name, person.id_masked, villager_group.name, subsidy_type.name, payout.period, "
     "payout.amount_fen, payout.pay_date, payout.standard, payout.note "
     "FROM payout JOIN person ON payout.person_id = person.id "
     "JOIN subsidy_type ON payout.subsidy_type_id = subsidy_type.id "

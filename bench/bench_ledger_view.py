@@ -47,6 +47,7 @@ from app.core.synthetic import make_people  # noqa: E402
 from app.services.setup import initialize  # noqa: E402
 from app.services.villages import add_village  # noqa: E402
 from app.storage.engine import Database, open_database  # noqa: E402
+from app.storage.keys import cipher_for  # noqa: E402
 from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, utcnow  # noqa: E402
 
 if TYPE_CHECKING:
@@ -99,19 +100,25 @@ def _fill(database: Database, people_count: int, months: int) -> None:
             count = round(people_count * share)
             chunk = people[start : start + count]
             start += count
+            cipher = cipher_for(session.get_bind())  # stored encrypted, as the import stores them (issue 17)
+            sealed = [cipher.seal(p.id_number, p.phone, p.account) for p in chunk]
             session.execute(
                 insert(Person.__table__),
                 [
                     {
                         "name": p.name,
                         "name_initials": names.pinyin_initials(p.name),
-                        "id_number": p.id_number,
-                        "phone": p.phone,
-                        "account": p.account,
+                        "id_index": s.id_index,
+                        "id_masked": s.id_masked,
+                        "id_cipher": s.id_cipher,
+                        "phone_masked": s.phone_masked,
+                        "phone_cipher": s.phone_cipher,
+                        "account_masked": s.account_masked,
+                        "account_cipher": s.account_cipher,
                         "village_id": village_id,
                         "group_id": rng.choice(group_ids),
                     }
-                    for p in chunk
+                    for p, s in zip(chunk, sealed, strict=True)
                 ],
             )
             person_ids = [

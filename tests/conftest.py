@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The account's database keys (app.storage.keys, issue 17): in a folder of the test run's own, never the
+# user's (set before anything opens a database; subprocesses inherit it). Tests that play another
+# account point it elsewhere with monkeypatch.
+import tempfile as _tempfile
+
+os.environ["CUNWU_KEY_DIR"] = _tempfile.mkdtemp(prefix="cunwu-test-keys-")
 
 import datetime as dt
 from pathlib import Path

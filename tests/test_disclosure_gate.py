@@ -482,11 +482,17 @@ def test_a_failed_insert_says_nothing_of_the_values(db, people):
     from sqlalchemy.exc import IntegrityError
     from app.storage.models import Person
 
+    sealed = db.cipher.seal(people[0].id_number, people[0].phone, "")  # stored encrypted (issue 17)
+
+    def person(name: str) -> Person:
+        return Person(name=name, id_index=sealed.id_index, id_masked=sealed.id_masked, id_cipher=sealed.id_cipher,
+                      phone_masked=sealed.phone_masked, phone_cipher=sealed.phone_cipher)
+
     with db.transaction() as session:
-        session.add(Person(name=people[0].name, id_number=people[0].id_number))
+        session.add(person(people[0].name))
     with pytest.raises(IntegrityError) as caught:
         with db.transaction() as session:
-            session.add(Person(name=people[1].name, id_number=people[0].id_number))
+            session.add(person(people[1].name))
     assert people[0].id_number not in str(caught.value) and people[1].name not in str(caught.value)
     from app.services.errors import clerk_message
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core.disclosure import mask_id
 from app.core.periods import parse_month
 from app.services.errors import Cancelled
 from app.services.importing import ImportRefused, ImportRequest, import_payouts
@@ -43,7 +44,8 @@ def test_xlsx_with_title_unit_blank_total_and_signature_rows(db, people, tmp_pat
     assert result.summary == "导入 6 条，合计 4,034.50 元"
     with db.reading() as session:
         records = fetch_all(session, LedgerFilter(period=parse_month("2026-10")))
-    assert sorted(r.id_number for r in records) == sorted(p.id_number for p in people[:6])
+    # The ledger holds the masked ID numbers (issue 17): region code and last four.
+    assert sorted(r.id_number for r in records) == sorted(mask_id(p.id_number) for p in people[:6])
     assert {r.group for r in records} == {"3组"}
     assert all(r.pay_date == dt.date(2026, 10, 15) for r in records)
 
@@ -298,8 +300,9 @@ def test_text_limits_are_the_database_column_lengths():
         Col.GROUP: length(VillagerGroup, "name"),
         Col.STANDARD: length(Payout, "standard"),
         Col.NOTE: length(Payout, "note"),
-        Col.ACCOUNT: length(Person, "account"),
-        Col.PHONE: length(Person, "phone"),
+        # Stored encrypted beside their masked form, which is as long as the value (issue 17).
+        Col.ACCOUNT: length(Person, "account_masked"),
+        Col.PHONE: length(Person, "phone_masked"),
     }
 
 

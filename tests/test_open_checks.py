@@ -75,7 +75,8 @@ def test_statistics_are_refreshed_when_the_payout_count_drifts(db_path):
     initialize(database, ACTOR, "青山镇")
     add_village(database, "桃源村", ACTOR)
     with database.engine.begin() as connection:
-        connection.execute(text("INSERT INTO person (name, name_initials, id_number, phone, account) VALUES ('张三', 'zs', 'x', '', '')"))
+        connection.execute(text("INSERT INTO person (name, name_initials, id_index, id_masked, id_cipher) "
+                                "VALUES ('张三', 'zs', 'x', 'x', x'00')"))
         connection.execute(text(
             "INSERT INTO payout (person_id, subsidy_type_id, village_id, period, amount_fen, standard, note,"
             " created_at, updated_at) VALUES (1, 1, 1, '2026-10-01', 100, '', '', '2026-10-01', '2026-10-01')"

@@ -168,7 +168,10 @@ def month_key(period: dt.date) -> int:
 def record_printed(db: Database, village_name: str, period: dt.date, how: str, pages: int, channel: str,
                    actor: str) -> None:
     """The month's sheet was printed, saved or exported (who, how, how many pages): the log says who
-    had a public sheet in hand, and the home page knows the month was previewed."""
+    had a public sheet in hand, and the home page knows the month was previewed. A database opened
+    read-only (a copy on a CD, a locked folder) still prints; there is then nothing to write it into."""
+    if db.read_only_reason:
+        return
     with db.transaction() as session:
         village = find_village(session, village_name)
         audit.record(session, actor, "print", "bulletin", month_key(period),

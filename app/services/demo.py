@@ -16,6 +16,7 @@ from app.services import audit
 from app.services.errors import Conflict
 from app.services.setup import DEFAULT_TOWNSHIP, ensure_township, seed_subsidy_types
 from app.storage.engine import Database
+from app.storage.keys import cipher_for
 from app.storage.models import Payout, Person, SubsidyType, Village, VillagerGroup, table_of, utcnow
 
 DEMO_TOWNSHIP = "青山镇"
@@ -94,25 +95,31 @@ def _groups(session: Session, village_id: int) -> list[int]:
 
 def _people(session: Session, village_id: int, group_ids: list[int], people, rng: random.Random) -> list[int]:
     table = table_of(Person)
+    cipher = cipher_for(session.get_bind())
+    sealed = [cipher.seal(p.id_number, p.phone, p.account) for p in people]
     session.execute(
         insert(table),
         [
             {
                 "name": p.name,
                 "name_initials": names.pinyin_initials(p.name),
-                "id_number": p.id_number,
-                "phone": p.phone,
-                "account": p.account,
+                "id_index": s.id_index,
+                "id_masked": s.id_masked,
+                "id_cipher": s.id_cipher,
+                "phone_masked": s.phone_masked,
+                "phone_cipher": s.phone_cipher,
+                "account_masked": s.account_masked,
+                "account_cipher": s.account_cipher,
                 "village_id": village_id,
                 "group_id": rng.choice(group_ids),
             }
-            for p in people
+            for p, s in zip(people, sealed, strict=True)
         ],
     )
-    numbers = [p.id_number for p in people]
-    rows = session.execute(select(table.c.id_number, table.c.id).where(table.c.id_number.in_(numbers)))
-    by_number = dict(rows.all())
-    return [by_number[n] for n in numbers]
+    indexes = [s.id_index for s in sealed]
+    rows = session.execute(select(table.c.id_index, table.c.id).where(table.c.id_index.in_(indexes)))
+    by_index = dict(rows.all())
+    return [by_index[index] for index in indexes]
 
 
 def _payouts(session, village_id: int, person_ids: list[int], types: dict[str, int], months, rng) -> int:

@@ -20,6 +20,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.core import names
+from app.core.disclosure import mask_account, mask_id, mask_phone
 from app.core.money import format_yuan
 from app.core.payout_table import (
     Col,
@@ -39,6 +40,7 @@ from app.services.thresholds import plausible_max_fen
 from app.services.villages import find_village
 from app.storage.bulk import Column, Every, bulk_insert, roomy_cache
 from app.storage.engine import Database
+from app.storage.keys import cipher_for
 from app.storage.models import (
     ImportBatch,
     Payout,
@@ -333,7 +335,8 @@ def _resolve_subsidies(table: ParsedTable, index: dict) -> tuple[dict[str, tuple
 
 
 def _existing_people(session, id_numbers: set[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
-    """id_number → (person id, name, group id, phone, account) for the numbers the database knows.
+    """id_number → (person id, name, group id, masked phone, masked account) for the numbers the
+    database knows: found by their blind index (issue 17), nothing decrypted.
 
     A file that names many people (or a small database) is matched in one read of the people table
     by key; a few numbers against a large table go by the unique index, 500 at a time.
@@ -342,18 +345,23 @@ def _existing_people(session, id_numbers: set[str]) -> dict[str, tuple[int, str,
     if not id_numbers:
         return found
     table = Person.__table__
-    columns = (table.c.id, table.c.id_number, table.c.name, table.c.group_id, table.c.phone, table.c.account)
+    columns = (table.c.id, table.c.id_index, table.c.name, table.c.group_id, table.c.phone_masked, table.c.account_masked)
     known = session.execute(select(func.count()).select_from(table)).scalar() or 0
+    if known == 0:
+        return found
+    ordered = sorted(id_numbers)
+    number_of = dict(zip(cipher_for(session.get_bind()).blind_indexes(ordered), ordered, strict=True))
     if known <= _SCAN_FACTOR * len(id_numbers):
-        for person_id, number, name, group_id, phone, account in session.execute(select(*columns)):
-            if number in id_numbers:
+        for person_id, index, name, group_id, phone, account in session.execute(select(*columns)):
+            number = number_of.get(index)
+            if number is not None:
                 found[number] = (person_id, name, group_id, phone, account)
         return found
-    for chunk in _chunks(sorted(id_numbers), _CHUNK):
-        for person_id, number, name, group_id, phone, account in session.execute(
-            select(*columns).where(table.c.id_number.in_(chunk))
+    for chunk in _chunks(sorted(number_of), _CHUNK):
+        for person_id, index, name, group_id, phone, account in session.execute(
+            select(*columns).where(table.c.id_index.in_(chunk))
         ):
-            found[number] = (person_id, name, group_id, phone, account)
+            found[number_of[index]] = (person_id, name, group_id, phone, account)
     return found
 
 
@@ -521,10 +529,14 @@ def _slice(columns: dict[str, Column], start: int, stop: int) -> dict[str, Colum
     return {name: values if isinstance(values, Every) else values[start:stop] for name, values in columns.items()}
 
 
+_PEOPLE_SLICE = 20_000  # new people encrypted and written per slice
+
+
 def _write_people(connection, table: ParsedTable, village_id: int, group_ids: dict[str, int], people: dict) -> dict[str, int]:
     """Insert the people the database does not know (their first row speaks for them) and fill in what
     it lacks of those it knows; id_number → person id for every row."""
     person_table = Person.__table__
+    cipher = cipher_for(connection)
     new_people: dict[str, PayoutRow] = {}
     fills: dict[int, dict] = {}
     for row in table.rows:
@@ -539,11 +551,17 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
         person_id, _, group_id, phone, account = known
         if person_id in fills:
             continue
-        fill = {}
+        fill: dict = {}
         if not phone and row.phone:
             fill["phone"] = row.phone
         if not account and row.account:
             fill["account"] = row.account
+        if fill:  # encrypted as the new people's are (issue 17), bound to this person's blind index
+            sealed = cipher.seal(number, fill.pop("phone", ""), fill.pop("account", ""))
+            if sealed.phone_cipher is not None:
+                fill.update(phone_masked=sealed.phone_masked, phone_cipher=sealed.phone_cipher)
+            if sealed.account_cipher is not None:
+                fill.update(account_masked=sealed.account_masked, account_cipher=sealed.account_cipher)
         if group_id is None and row.group:
             fill["group_id"] = group_ids.get(row.group)
         if fill:
@@ -554,31 +572,45 @@ def _write_people(connection, table: ParsedTable, village_id: int, group_ids: di
         if row.name not in initials:
             initials[row.name] = names.pinyin_initials(row.name)[:60]
     last_id = connection.execute(select(func.max(person_table.c.id))).scalar() or 0
-    bulk_insert(
-        connection,
-        person_table,
-        {
-            "name": [row.name for row in first_rows],
-            "name_initials": [initials[row.name] for row in first_rows],
-            "id_number": list(new_people),
-            "phone": [row.phone for row in first_rows],
-            "account": [row.account for row in first_rows],
-            "village_id": Every(village_id),
-            "group_id": [group_ids.get(row.group) for row in first_rows],
-        },
-    )
+    # Only the new people are encrypted (those known were found by their blind index): issue 17.
+    # In slices, so the ciphertexts and parameter rows of 100,000s of people are never all held at once.
+    numbers = list(new_people)
+    number_of: dict[str, str] = {}
+    for start in range(0, len(numbers), _PEOPLE_SLICE):
+        chunk, rows = numbers[start:start + _PEOPLE_SLICE], first_rows[start:start + _PEOPLE_SLICE]
+        indexes = cipher.blind_indexes(chunk)
+        number_of.update(zip(indexes, chunk, strict=True))
+        phones = [row.phone for row in rows]
+        accounts = [row.account for row in rows]
+        bulk_insert(
+            connection,
+            person_table,
+            {
+                "name": [row.name for row in rows],
+                "name_initials": [initials[row.name] for row in rows],
+                "id_index": indexes,
+                "id_masked": list(map(mask_id, chunk)),
+                "id_cipher": cipher.seal_columns("id_number", indexes, chunk),
+                "phone_masked": [mask_phone(phone) if phone else "" for phone in phones],
+                "phone_cipher": cipher.seal_columns("phone", indexes, phones),
+                "account_masked": [mask_account(account) if account else "" for account in accounts],
+                "account_cipher": cipher.seal_columns("account", indexes, accounts),
+                "village_id": Every(village_id),
+                "group_id": [group_ids.get(row.group) for row in rows],
+            },
+        )
     for person_id, fill in fills.items():
         connection.execute(update(person_table).where(person_table.c.id == person_id).values(**fill))
     ids = {number: known[0] for number, known in people.items()}
     if new_people:
         # The new rows are those above the largest id before the insert (ids only grow, on SQLite and
         # with a PostgreSQL sequence): one read, not an IN list per 500 people.
-        added = connection.execute(select(person_table.c.id_number, person_table.c.id).where(person_table.c.id > last_id))
-        ids.update((number, person_id) for number, person_id in added.all() if number in new_people)
-        missing = sorted(number for number in new_people if number not in ids)
+        added = connection.execute(select(person_table.c.id_index, person_table.c.id).where(person_table.c.id > last_id))
+        ids.update((number_of[index], person_id) for index, person_id in added.all() if index in number_of)
+        missing = sorted(index for index, number in number_of.items() if number not in ids)
         for chunk in _chunks(missing, _CHUNK):  # only if the rule above ever failed: by key, as before
-            for person_id, number in connection.execute(
-                select(person_table.c.id, person_table.c.id_number).where(person_table.c.id_number.in_(chunk))
+            for person_id, index in connection.execute(
+                select(person_table.c.id, person_table.c.id_index).where(person_table.c.id_index.in_(chunk))
             ):
-                ids[number] = person_id
+                ids[number_of[index]] = person_id
     return ids

@@ -30,7 +30,7 @@ _group = table_of(VillagerGroup)
 
 SORT_COLUMNS = {
     "name": _person.c.name,
-    "id_number": _person.c.id_number,
+    "id_number": _person.c.id_masked,  # the stored masked form (issue 17): region code and last four
     "group": _group.c.name,
     "subsidy": _subsidy.c.name,
     "period": _payout.c.period,
@@ -45,9 +45,11 @@ _COLUMNS = (
     _payout.c.id,
     _person.c.id,
     _person.c.name,
-    _person.c.id_number,
-    _person.c.phone,
-    _person.c.account,
+    # The masked forms (issue 17): listing and printing never decrypt; outputs mask them again, which
+    # leaves a masked form as it is.
+    _person.c.id_masked,
+    _person.c.phone_masked,
+    _person.c.account_masked,
     _group.c.name,
     _subsidy.c.name,
     _subsidy.c.sensitive,

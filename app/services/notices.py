@@ -361,18 +361,95 @@ class NoticeSummary:
 
 
 @dataclass(frozen=True)
+class NoticeView:
+    """A notice's own fields as read (plain data: no ORM object leaves the services)."""
+
+    id: int
+    village_id: int
+    subject: str
+    item_code: str
+    kind: str
+    body: str
+    start: dt.date
+    end: dt.date
+    place: str
+    channel: str
+    state: State
+    result: str
+
+
+@dataclass(frozen=True)
+class NoticeRowView:
+    """A row of the notice's table, the ID number as stored (the window masks it through the gate)."""
+
+    position: int
+    name: str
+    id_number: str
+    group_name: str
+    item: str
+    amount_fen: int | None
+    note: str
+    sensitive: bool
+    cadre_relative: bool
+    payout_id: int | None
+
+
+@dataclass(frozen=True)
+class NoticeStepView:
+    from_state: State
+    to_state: State
+    signed_by: str
+    signed_on: dt.date
+    meaning: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    id: int
+    raised_by: str  # empty: anonymous
+    received_on: dt.date
+    content: str
+    handling: str
+    outcome: Outcome
+    handled_by: str
+    handled_on: dt.date | None
+
+
+@dataclass(frozen=True)
 class NoticeDetail:
-    notice: Notice
-    village: Village
+    notice: NoticeView
+    village: str
     township: str
     item_name: str
-    rows: list[NoticeRow]
-    steps: list[NoticeStep]
-    objections: list[NoticeObjection]
+    rows: tuple[NoticeRowView, ...]
+    steps: tuple[NoticeStepView, ...]
+    objections: tuple[ObjectionView, ...]
 
     @property
     def state(self) -> State:
-        return State(self.notice.state)
+        return self.notice.state
+
+
+def _notice_view(notice: Notice) -> NoticeView:
+    return NoticeView(notice.id or 0, notice.village_id, notice.subject, notice.item_code, notice.kind, notice.body,
+                      notice.start_date, notice.end_date, notice.place, notice.channel, State(notice.state),
+                      notice.result)
+
+
+def _row_view(row: NoticeRow) -> NoticeRowView:
+    return NoticeRowView(row.position, row.name, row.id_number, row.group_name, row.item, row.amount_fen, row.note,
+                         row.sensitive, row.cadre_relative, row.payout_id)
+
+
+def _step_view(step: NoticeStep) -> NoticeStepView:
+    return NoticeStepView(State(step.from_state), State(step.to_state), step.signed_by, step.signed_on, step.meaning,
+                          step.reason)
+
+
+def _objection_view(objection: NoticeObjection) -> ObjectionView:
+    return ObjectionView(objection.id or 0, objection.raised_by, objection.received_on, objection.content,
+                         objection.handling, Outcome(objection.outcome), objection.handled_by, objection.handled_on)
 
 
 def list_notices(db: Database, village_name: str, state: State | None = None) -> list[NoticeSummary]:
@@ -390,23 +467,30 @@ def list_notices(db: Database, village_name: str, state: State | None = None) ->
         ]
 
 
+def _detail(session: Session, notice_id: int) -> tuple[NoticeDetail, Village]:
+    """The detail as plain data, built inside the session, and the village's row (for the print checks)."""
+    notice = _notice(session, notice_id)
+    village = session.get(Village, notice.village_id)
+    assert village is not None
+    township = session.get(Township, village.township_id) if village.township_id else None
+
+    version = latest_version(session, village.id)
+    entries = version_entries(session, version) if version else []
+    item = next((e.name for e in entries if e.code == notice.item_code), notice.item_code)
+    steps = session.exec(select(NoticeStep).where(NoticeStep.notice_id == notice_id).order_by(NoticeStep.id))
+    detail = NoticeDetail(_notice_view(notice), village.name, township.name if township else "", item,
+                          tuple(map(_row_view, _rows(session, notice_id))), tuple(map(_step_view, steps)),
+                          tuple(map(_objection_view, _objections(session, notice_id))))
+    return detail, village
+
+
 def notice_detail(db: Database, notice_id: int) -> NoticeDetail:
     with db.reading() as session:
-        notice = _notice(session, notice_id)
-        village = session.get(Village, notice.village_id)
-        assert village is not None
-        township = session.get(Township, village.township_id) if village.township_id else None
-
-        version = latest_version(session, village.id)
-        entries = version_entries(session, version) if version else []
-        item = next((e.name for e in entries if e.code == notice.item_code), notice.item_code)
-        steps = list(session.exec(select(NoticeStep).where(NoticeStep.notice_id == notice_id).order_by(NoticeStep.id)))
-        return NoticeDetail(notice, village, township.name if township else "", item, _rows(session, notice_id),
-                            steps, _objections(session, notice_id))
+        return _detail(session, notice_id)[0]
 
 
-_SIGNATURE_ROLES = {State.DRAFT.value: "拟稿人", State.COMMITTEE_REVIEW.value: "村民委员会审核",
-                    State.SUPERVISION_REVIEW.value: "村务监督委员会审核"}
+_SIGNATURE_ROLES = {State.DRAFT: "拟稿人", State.COMMITTEE_REVIEW: "村民委员会审核",
+                    State.SUPERVISION_REVIEW: "村务监督委员会审核"}
 
 
 def notice_sheet(db: Database, notice_id: int) -> NoticeSheet:
@@ -416,27 +500,28 @@ def notice_sheet(db: Database, notice_id: int) -> NoticeSheet:
     set: the sheet prints both (domain.md, "Printed forms")."""
     from app.services.village_settings import NOTICE, require_for_print, township_name_for_print
 
-    detail = notice_detail(db, notice_id)
-    notice = detail.notice
     with db.reading() as session:
-        require_for_print(session, detail.village, NOTICE)
-        township = township_name_for_print(session, detail.village)
+        detail, village = _detail(session, notice_id)
+        require_for_print(session, village, NOTICE)
+        township = township_name_for_print(session, village)
+        supervision_phone = village.supervision_phone
+    notice = detail.notice
     signatures: list[Signature] = []
     for step in detail.steps:
-        if step.to_state == State.DRAFT.value:
+        if step.to_state is State.DRAFT:
             signatures.clear()  # a returned notice is signed again from the start
         elif step.from_state in _SIGNATURE_ROLES:
             signatures.append(Signature(_SIGNATURE_ROLES[step.from_state], step.signed_by, step.signed_on))
     return NoticeSheet(
-        village=detail.village.name, township=township, subject=notice.subject, item_name=detail.item_name,
+        village=detail.village, township=township, subject=notice.subject, item_name=detail.item_name,
         rule_text=f"{notice.kind}公示期{rules.rule_for(notice.kind).text}", body=notice.body,
-        start=notice.start_date, end=notice.end_date, place=notice.place,
-        supervision_phone=detail.village.supervision_phone, state_label=detail.state.label,
+        start=notice.start, end=notice.end, place=notice.place,
+        supervision_phone=supervision_phone, state_label=detail.state.label,
         reviewed=detail.state in rules.PUBLIC_STATES,
         lines=[NoticeLine(r.name, r.id_number, r.group_name, r.item, r.amount_fen, r.note, r.sensitive, r.cadre_relative)
                for r in detail.rows],
         signatures=signatures,
-        objections=[ObjectionLine(o.raised_by, o.received_on, o.content, o.handling, Outcome(o.outcome))
+        objections=[ObjectionLine(o.raised_by, o.received_on, o.content, o.handling, o.outcome)
                     for o in detail.objections],
         result=notice.result,
     )

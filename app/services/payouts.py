@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlmodel import Session, select
 
 from app.core import idnumber, money, names
+from app.core.crypto import PersonCipher
 from app.core.ledger_record import LedgerRecord
 from app.core.periods import format_month_zh
 from app.services import audit
@@ -19,7 +20,8 @@ from app.storage.engine import Database
 from app.storage.models import Payout, Person, SubsidyType, utcnow
 
 PAYOUT_FIELDS = ("person_id", "subsidy_type_id", "village_id", "period", "amount_fen", "pay_date", "standard", "note")
-PERSON_FIELDS = ("name", "id_number", "phone", "account", "group_id")
+# The audit log keeps the masked forms only: it is append-only and could never forget a plain number.
+PERSON_FIELDS = ("name", "id_masked", "phone_masked", "account_masked", "group_id")
 
 
 @dataclass(frozen=True)
@@ -77,16 +79,24 @@ def _valid(data: PayoutInput) -> ValidInput:
     return valid
 
 
-def _person_for(session: Session, village_id: int, data: PayoutInput, valid: ValidInput, actor: str) -> Person:
-    person = session.exec(select(Person).where(Person.id_number == valid.id_number)).first()
+def _person_for(session: Session, cipher: PersonCipher, village_id: int, data: PayoutInput, valid: ValidInput,
+                actor: str) -> Person:
+    """The person of this ID number (found by its blind index), created or brought up to date."""
+    id_index = cipher.blind_index(valid.id_number)
+    person = session.exec(select(Person).where(Person.id_index == id_index)).first()
     group_id = ensure_group(session, village_id, data.group)
     if person is None:
+        sealed = cipher.seal(valid.id_number, data.phone.strip(), data.account.strip(), id_index)
         person = Person(
             name=valid.name,
             name_initials=names.pinyin_initials(valid.name)[:60],
-            id_number=valid.id_number,
-            phone=data.phone.strip(),
-            account=data.account.strip(),
+            id_index=sealed.id_index,
+            id_masked=sealed.id_masked,
+            id_cipher=sealed.id_cipher,
+            phone_masked=sealed.phone_masked,
+            phone_cipher=sealed.phone_cipher,
+            account_masked=sealed.account_masked,
+            account_cipher=sealed.account_cipher,
             village_id=village_id,
             group_id=group_id,
         )
@@ -97,8 +107,12 @@ def _person_for(session: Session, village_id: int, data: PayoutInput, valid: Val
     before = audit.snapshot(person, PERSON_FIELDS)
     person.name = valid.name
     person.name_initials = names.pinyin_initials(valid.name)[:60]
-    person.phone = data.phone.strip() or person.phone
-    person.account = data.account.strip() or person.account
+    if data.phone.strip() or data.account.strip():
+        sealed = cipher.seal(valid.id_number, data.phone.strip(), data.account.strip(), id_index)
+        if data.phone.strip():
+            person.phone_masked, person.phone_cipher = sealed.phone_masked, sealed.phone_cipher
+        if data.account.strip():
+            person.account_masked, person.account_cipher = sealed.account_masked, sealed.account_cipher
     person.group_id = group_id or person.group_id
     after = audit.snapshot(person, PERSON_FIELDS)
     if after != before:
@@ -132,7 +146,7 @@ def add_payout(db: Database, village_id: int, data: PayoutInput, actor: str) -> 
         if session.get(SubsidyType, data.subsidy_type_id) is None:
             raise NotFound("补贴项目不存在")
         ensure_unlocked(session, village_id, {data.period})
-        person = _person_for(session, village_id, data, valid, actor)
+        person = _person_for(session, db.cipher, village_id, data, valid, actor)
         _refuse_double_payment(session, person.id or 0, data, valid)
         payout = Payout(
             person_id=person.id or 0,
@@ -158,7 +172,7 @@ def update_payout(db: Database, payout_id: int, data: PayoutInput, actor: str) -
             raise NotFound("这条发放记录已不存在（可能已被删除）")
         ensure_unlocked(session, payout.village_id, {payout.period, data.period})
         before = audit.snapshot(payout, PAYOUT_FIELDS)
-        person = _person_for(session, payout.village_id, data, valid, actor)
+        person = _person_for(session, db.cipher, payout.village_id, data, valid, actor)
         _refuse_double_payment(session, person.id or 0, data, valid, payout_id)
         payout.person_id = person.id or 0
         payout.subsidy_type_id = data.subsidy_type_id
@@ -187,19 +201,31 @@ def delete_payout(db: Database, payout_id: int, actor: str) -> LedgerRecord:
         return record
 
 
+def _full_id_number(session: Session, cipher: PersonCipher, person_id: int) -> str:
+    """Decrypted at the moment of use (issue 17): the one value asked for, never a list."""
+    row = session.exec(select(Person.id_index, Person.id_cipher).where(Person.id == person_id)).first()
+    if row is None:
+        raise NotFound("这条发放记录已不存在")
+    return cipher.decrypt("id_number", row[0], row[1])
+
+
 def reveal_id_number(db: Database, payout_id: int, actor: str) -> str:
     """Show one ID in full: allowed, but never silently (the audit log records who looked)."""
+    cipher = db.cipher
     with db.transaction() as session:
         record = get_record(session, payout_id)
         if record is None:
             raise NotFound("这条发放记录已不存在")
         audit.record(session, actor, "reveal_id", "person", record.person_id, after={"payout_id": payout_id})
-        return record.id_number
+        return _full_id_number(session, cipher, record.person_id)
 
 
 def load_record(db: Database, payout_id: int) -> LedgerRecord:
+    """One record to edit: its ID number in full (the dialog shows it masked and saves it back as it
+    was); phone and account stay masked (an empty field keeps the stored value)."""
+    cipher = db.cipher
     with db.reading() as session:
         record = get_record(session, payout_id)
-    if record is None:
-        raise NotFound("这条发放记录已不存在")
-    return record
+        if record is None:
+            raise NotFound("这条发放记录已不存在")
+        return replace(record, id_number=_full_id_number(session, cipher, record.person_id))

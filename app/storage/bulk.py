@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 
-from sqlalchemy import Table, insert
+from sqlalchemy import LargeBinary, Table, insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,7 +45,9 @@ def bulk_insert(connection: Connection, table: Table, columns: Mapping[str, Colu
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
         if isinstance(values, Every):
             prepared[name] = repeat(processor(values.value) if processor else values.value, count)
-        elif processor is None:
+        elif processor is None or isinstance(table.c[name].type, LargeBinary):
+            # Binary columns (the encrypted person fields, all distinct): the drivers take bytes as they
+            # are, and a memoryview per value would cost memory for nothing.
             prepared[name] = values
         else:
             # Dates repeat down a column (a file pays in one month): convert each distinct value once.

@@ -16,13 +16,13 @@ import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from app.storage import backup, instance_lock, migrations, network_drive, open_mode
+from app.storage import backup, instance_lock, keys, migrations, network_drive, open_mode
 from app.storage.disk_space import NotEnoughSpace, looks_like_full_disk
 from app.storage.errors import (
     BackupFailed,
@@ -32,6 +32,9 @@ from app.storage.errors import (
 )
 from app.storage.paths import resolve_db_path
 from app.storage.private_files import make_private_dir
+
+if TYPE_CHECKING:
+    from app.core import crypto
 
 __all__ = ["BackupFailed", "Database", "DatabaseCorrupt", "DatabaseOpenError", "DatabaseReadOnly", "open_database"]
 
@@ -49,7 +52,15 @@ class Database:
     backup_path: Path | None = None  # the copy taken before this opening upgraded the database
     read_only_reason: str | None = None  # set: opened read-only, and why (for the title and status line)
     daily_backup_path: Path | None = None
+    # The recovery code of the data key created by this opening (a new database, or one encrypted by
+    # its upgrade): shown once, to be printed and kept (issue 17; `cunwu key recovery` prints it again).
+    recovery_code: str | None = None
     _lock: instance_lock.Ticket | None = None
+
+    @property
+    def cipher(self) -> "crypto.PersonCipher":
+        """The person fields' cipher (app.core.crypto); KeyUnavailable when this account has no key."""
+        return keys.cipher_for(self.engine)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -164,14 +175,16 @@ def _said_plainly(path: Path, read_only_reason: str | None):
 
 
 def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True,
-                  daily_backup: bool = True) -> Database:
+                  daily_backup: bool = True, unlock: bool = True) -> Database:
     """Open (creating if needed) and migrate the database; refuse what must not be opened.
 
     The first opening of a day also keeps an automatic backup (backup.take_daily_backup).
+    `unlock`: find this account's key of the database (keys.unlock), refusing with one sentence
+    (keys.KeyUnavailable) when it has none; False only for `cunwu key recover`, which brings the key.
     """
     url = str(db) if db is not None else ""
     if url.startswith(("postgresql:", "postgresql+")):
-        return _open_server(url, migrate)
+        return _open_server(url, migrate, unlock)
     path = resolve_db_path(db)
     try:
         if not path.parent.exists():
@@ -194,8 +207,10 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
             _quick_check(database.engine, path)
         if migrate:
             _migrate(database, had_data=existed)
-            if not database.read_only_reason and _statistics_stale(database.engine):
-                database.refresh_statistics()
+        if unlock and database.recovery_code is None:
+            keys.unlock(database.engine)
+        if migrate and not database.read_only_reason and _statistics_stale(database.engine):
+            database.refresh_statistics()
         if daily_backup and existed and not database.read_only_reason:
             _keep_daily_backup(database)
         return database
@@ -271,6 +286,8 @@ def bring_up_to_date(database: Database) -> None:
     assert database.path is not None
     _quick_check(database.engine, database.path)
     _migrate(database, had_data=False)
+    if database.recovery_code is None:
+        keys.unlock(database.engine)  # the restored copy's key (another database's copy may need its code)
 
 
 def _migrate(database: Database, had_data: bool) -> None:
@@ -289,20 +306,73 @@ def _migrate(database: Database, had_data: bool) -> None:
             f"这个数据库需要升级到新版本的格式才能使用，但它是只读的（{database.read_only_reason}）。"
             "请把它复制到本机硬盘上可以写入的文件夹，再用村务公开助手打开"
         )
+    encrypting = has_tables and not _is_encrypted(database.engine)
     if had_data and has_tables and database.path is not None:
+        # Before 0010 a database holds ID numbers in clear: its backup says so in its name.
+        reason = f"before-{head}-plaintext" if encrypting else f"before-{head}"
         try:
-            database.backup_path = backup.backup_sqlite(database.path, f"before-{head}")
+            database.backup_path = backup.backup_sqlite(database.path, reason)
         except BackupFailed as exc:
             raise BackupFailed(f"升级数据库之前要先备份，备份没有做成，所以没有升级。{exc}") from exc
-    with database.engine.begin() as connection:
-        migrations.upgrade(connection)
+        if encrypting:
+            database.warnings.append(
+                f"升级前的备份“{database.backup_path.name}”和 backups 文件夹中更早的备份里，身份证号、电话和账号"
+                "都没有加密：请确认升级后的数据库无误后删除它们，或把它们存放在安全的地方")
+    database.recovery_code = _upgrade(database.engine)
+    if database.recovery_code is not None and database.engine.dialect.name == "sqlite":
+        _vacuum(database.engine)
 
 
-def _open_server(url: str, migrate: bool) -> Database:
+def _is_encrypted(engine: Engine) -> bool:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("app_setting"):
+            return False
+        return keys.is_encrypted(connection)
+
+
+def _upgrade(engine: Engine) -> str | None:
+    with migrating(engine) as connection:
+        return migrations.upgrade(connection)
+
+
+@contextlib.contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """A transaction to run migrations in. On SQLite with the foreign keys off around it (0010
+    rebuilds the person table, which payouts refer to; SQLite's DROP TABLE would refuse; a migration
+    that rebuilds a table checks them with PRAGMA foreign_key_check before the commit). The pragma
+    is ignored inside a transaction, so it is set on the driver's connection before one begins."""
+    if engine.dialect.name != "sqlite":
+        with engine.begin() as connection:
+            yield connection
+        return
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("PRAGMA foreign_keys=OFF")
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            driver.execute("PRAGMA foreign_keys=ON")
+
+
+def _vacuum(engine: Engine) -> None:
+    """After the plain columns are dropped: rewrite the file so no freed page keeps a plain value, then
+    empty the WAL, which holds the pages as they were before."""
+    with engine.connect() as connection:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        driver.execute("VACUUM")
+        driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _open_server(url: str, migrate: bool, unlock: bool) -> Database:
     database = Database(engine=create_engine(url, pool_pre_ping=True, hide_parameters=True), path=None)
     if migrate:
         with database.engine.connect() as connection:
             migrations.check_known(migrations.current_revision(connection))
         with database.engine.begin() as connection:
-            migrations.upgrade(connection)
+            database.recovery_code = migrations.upgrade(connection)
+    if unlock and database.recovery_code is None:
+        keys.unlock(database.engine)
     return database

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 # The newest revision under db/versions/, known without reading the scripts: opening a database that
 # is already there then never imports Alembic (~0.3 s of the window's start-up). A new revision
 # changes it too; tests/test_storage.py checks that the two agree.
-SCHEMA_HEAD = "0009"
+SCHEMA_HEAD = "0010"
 
 
 class DatabaseFromNewerVersion(RuntimeError):
@@ -72,7 +72,10 @@ def check_known(revision: str | None) -> None:
         )
 
 
-def upgrade(connection: Connection, revision: str = "head") -> None:
+def upgrade(connection: Connection, revision: str = "head") -> str | None:
+    """Upgrade; the recovery code of a data key that a migration created (0010), to show the clerk once."""
     from alembic import command
 
-    command.upgrade(alembic_config(connection), revision)
+    config = alembic_config(connection)
+    command.upgrade(config, revision)
+    return config.attributes.get("recovery_code")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import BigInteger, Column, Index, Table, Text, UniqueConstraint, event
+from sqlalchemy import BigInteger, Column, Index, LargeBinary, Table, Text, UniqueConstraint, event
 from sqlmodel import Field, SQLModel
 
 NAMING = {
@@ -65,9 +65,16 @@ class Person(SQLModel, table=True):
     name: str = Field(max_length=60, index=True)
     # Lower-case pinyin initials of the name ("zs" for 张三), for the ledger's quick filter.
     name_initials: str = Field(default="", max_length=60, index=True)
-    id_number: str = Field(max_length=18, unique=True)
-    phone: str = Field(default="", max_length=40)
-    account: str = Field(default="", max_length=40)
+    # Encrypted at rest (issue 17, app.core.crypto): the ID number, phone and account are stored as
+    # AES-GCM ciphertexts, beside what screens and sheets need in clear (the masked forms, as
+    # app.core.disclosure masks them) and the ID number's keyed blind index for exact look-ups.
+    id_index: str = Field(max_length=32, unique=True)
+    id_masked: str = Field(default="", max_length=18, index=True)
+    id_cipher: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    phone_masked: str = Field(default="", max_length=40)
+    phone_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
+    account_masked: str = Field(default="", max_length=40)
+    account_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     village_id: int | None = Field(default=None, foreign_key="village.id", index=True)
     group_id: int | None = Field(default=None, foreign_key="villager_group.id", index=True)
 

@@ -149,6 +149,13 @@ def _run_window(app: QApplication, db: str | None) -> int:
 
         # No township or no village yet: 首次设置 asks for them (and each village's phones, board…).
         first_start_if_needed(window, database, window.runner, actor, on_done=window.refresh)
+        if database.recovery_code:  # a new database's key, or an upgraded one's (issue 17): shown once
+            from app.core.disclosure import published
+
+            with published(database.recovery_code):  # printed on purpose: the gate lets it by
+                messages.inform(window, "请打印并保管恢复码", f"恢复码：{database.recovery_code}",
+                                "数据库中的身份证号、电话和账号已加密。请把恢复码打印或抄下来放进档案盒：换电脑或换账户时要用它"
+                                "（cunwu key recover --code 恢复码）；需要时可用 cunwu key recovery --out 文件 再次打印。")
         for warning in database.warnings:
             messages.warn(window, "提示", warning)
         if database.backup_path:

@@ -273,18 +273,18 @@ class NoticesPage(QDialog):
         self.summary.setText("\n".join(parts))
         fill_rows(self.row_table, [self._row_values(r) for r in detail.rows])
         fill_rows(self.step_table, [
-            (s.meaning or State(s.to_state).label, s.signed_by, s.signed_on.isoformat(), s.reason)
+            (s.meaning or s.to_state.label, s.signed_by, s.signed_on.isoformat(), s.reason)
             for s in detail.steps
         ])
         fill_rows(self.objection_table, [
-            (o.raised_by or "匿名", o.received_on.isoformat(), o.content, o.handling, Outcome(o.outcome).label,
+            (o.raised_by or "匿名", o.received_on.isoformat(), o.content, o.handling, o.outcome.label,
              o.handled_by)
             for o in detail.objections
         ])
         self._update_buttons()
 
     @staticmethod
-    def _row_values(row) -> tuple[str, ...]:
+    def _row_values(row: notices.NoticeRowView) -> tuple[str, ...]:
         shown = SCREEN_POLICY.apply(PersonFields(row.name, row.id_number, group=row.group_name, note=row.note),
                                     row.sensitive)
         note = "；".join(p for p in (CADRE_RELATIVE_REMARK if row.cadre_relative else "", shown.note) if p)
@@ -307,14 +307,14 @@ class NoticesPage(QDialog):
                            (self.print_button, state is not None)):
             button.setEnabled(on)
 
-    def _chosen_objection(self):
+    def _chosen_objection(self) -> notices.ObjectionView | None:
         """The selected objection, or the only open one when none is selected."""
         if self.detail is None:
             return None
         index = selected_index(self.objection_table)
         if index is not None and index < len(self.detail.objections):
             return self.detail.objections[index]
-        still_open = [o for o in self.detail.objections if o.outcome == Outcome.OPEN.value]
+        still_open = [o for o in self.detail.objections if o.outcome is Outcome.OPEN]
         return still_open[0] if len(still_open) == 1 else None
 
     def _run(self, call: Callable[[], object], success: str | Callable[[object], str], keep: int | None = None,

@@ -106,7 +106,7 @@ def test_a_block_pasted_from_excel_is_checked_then_added(db, people, qtbot):
     assert dialog.status.text() == "已粘贴 3 行（表中第 1 至 3 行），核对后点“加入附表”。"
     assert dialog.table.item(2, 0).text() == people[2].name
     assert "*" in dialog.table.item(2, 1).text()  # masked on screen, kept in full for saving
-    assert notice_detail(db, notice_id).rows == []  # nothing written before 加入附表
+    assert notice_detail(db, notice_id).rows == ()  # nothing written before 加入附表
     dialog.save_button.click()
     settle(qtbot, page)
     assert page.status.text() == f"第 {notice_id} 号公示附表加入 3 行"
@@ -143,7 +143,7 @@ def test_a_hostile_paste_is_refused_with_row_and_column_and_nothing_is_written(d
     dialog.save_button.click()  # an empty table adds nothing either
     settle(qtbot, page)
     assert "没有可加入的行" in boxes.shown[-1] and dialog.isVisible()
-    assert row_counts(db) == before and notice_detail(db, notice_id).rows == []
+    assert row_counts(db) == before and notice_detail(db, notice_id).rows == ()
 
 
 def test_a_row_typed_wrong_is_named_and_nothing_is_added(db, people, qtbot, boxes):
@@ -157,7 +157,7 @@ def test_a_row_typed_wrong_is_named_and_nothing_is_added(db, people, qtbot, boxe
     dialog.save_button.click()
     settle(qtbot, page)
     assert "表中第 2 行“身份证号”列：身份证号校验位不对" in boxes.shown[-1]
-    assert dialog.isVisible() and row_counts(db) == before and notice_detail(db, notice_id).rows == []
+    assert dialog.isVisible() and row_counts(db) == before and notice_detail(db, notice_id).rows == ()
 
 
 def test_rows_from_a_payout_month_and_a_row_removed_with_a_reason(seeded, db, qtbot, monkeypatch):
