@@ -23,7 +23,9 @@ EXCLUDED_MODULES = [
     "distutils", "setuptools", "pkg_resources", "_distutils_hack", "pip",
     "numpy", "pandas", "matplotlib", "scipy", "IPython", "jedi", "parso", "pygments",
     "pytest", "_pytest", "hypothesis", "pytestqt", "pypdf", "xlwt", "msoffcrypto",
-    "psycopg", "psycopg_binary", "psycopg2", "cryptography", "cffi", "greenlet",
+    # (cryptography stays: the data key and the encrypted columns use it, issue 17; its wheels carry
+    # their own OpenSSL inside the Rust extension, so dropping libssl/libcrypto below does not touch it.)
+    "psycopg", "psycopg_binary", "psycopg2", "greenlet",
     "email_validator", "dotenv", "yaml", "jinja2", "requests", "urllib3", "certifi", "boto3", "botocore",
     # Pillow is here only because ReportLab imports it; the app never decodes an image with it (photos are
     # kept as files and told apart by their first bytes). Each of these codecs is imported in a
