@@ -1,5 +1,5 @@
 """The honest building block of a bulletin sheet, as its own process: the month's rows read with raw
-sqlite3, ID numbers masked by slicing, the same body font file registered with ReportLab, and the
+sqlite3 (ID numbers as stored: masked, issue 17), the same body font file registered with ReportLab, and the
 rows drawn as page-sized plain Tables (one per page: ReportLab's one big Table is itself quadratic)
 in a landscape A4 document. No checks, no sections, no totals, no gate.
 
@@ -22,7 +22,7 @@ FONT = ROOT / "resources" / "fonts" / "HanaMinA.ttf"  # the bundled body font th
 ROWS_PER_PAGE = 24
 
 QUERY = """
-SELECT person.name, person.id_number, villager_group.name, subsidy_type.name, payout.standard,
+SELECT person.name, person.id_masked, villager_group.name, subsidy_type.name, payout.standard,
        payout.amount_fen, payout.pay_date
 FROM payout JOIN person ON person.id = payout.person_id
 JOIN subsidy_type ON subsidy_type.id = payout.subsidy_type_id
@@ -38,9 +38,9 @@ def main(db: str, village: str, period: str, out: str) -> None:
     pdfmetrics.registerFont(TTFont("Body", str(FONT)))
     header = ["序号", "姓名", "身份证号", "组别", "补贴项目", "发放标准", "发放金额(元)", "发放日期"]
     body = [
-        [str(i), name[0] + "*" * (len(name) - 1), number[:6] + "********" + number[-4:], group or "", subsidy,
+        [str(i), name, masked, group or "", subsidy,
          standard, f"{fen // 100}.{fen % 100:02d}", str(paid or "")]
-        for i, (name, number, group, subsidy, standard, fen, paid) in enumerate(rows, start=1)
+        for i, (name, masked, group, subsidy, standard, fen, paid) in enumerate(rows, start=1)
     ]
     style = TableStyle([("FONT", (0, 0), (-1, -1), "Body", 9.5), ("GRID", (0, 0), (-1, -1), 0.5, "black")])
     story: list = []
