@@ -122,7 +122,7 @@ def _run_window(app: QApplication, db: str | None) -> int:
         from app.storage import engine
 
         try:
-            database = engine.open_database(db)
+            database = _open_or_recover(window, db)
         except _open_errors() as error:
             window.hide()  # not close(): closing the last window would queue a second quit
             messages.refuse(None, f"{APP_TITLE}：无法打开数据库", str(error))
@@ -170,6 +170,37 @@ def _run_window(app: QApplication, db: str | None) -> int:
         window.deleteLater()
         for database in opened:
             database.close()
+
+
+def _open_or_recover(window: QWidget, db: str | None):  # noqa: ANN202 - app.storage.engine.Database
+    """Open the database; one made on another PC or account asks for its recovery code (the key is
+    then kept for this account), and is opened with it. Cancelled: the refusal as before."""
+    from app.services.audit import default_actor
+    from app.services.data_key import recover_key
+    from app.services.errors import ServiceError
+    from app.storage import engine
+    from app.storage.keys import KeyUnavailable
+    from app.ui import actor as acting
+    from app.ui.table_helpers import ask_text
+
+    try:
+        return engine.open_database(db)
+    except KeyUnavailable as unavailable:
+        refusal = unavailable
+    said = "这个数据库是在另一台电脑或另一个账户上建立的，个人信息已加密。请输入建库时打印的恢复码（8 组，每组 5 个字母或数字）："
+    while True:
+        code = ask_text(window, "输入恢复码", said, "打开")
+        if not code or not code.strip():
+            raise refusal
+        locked = engine.open_database(db, unlock=False)
+        try:
+            recover_key(locked, code, acting.remembered() or default_actor())
+        except ServiceError as wrong:
+            said = f"{wrong.message}。请再输入一次恢复码："
+            continue
+        finally:
+            locked.close()
+        return engine.open_database(db)
 
 
 def _log_start() -> None:

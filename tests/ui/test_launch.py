@@ -141,3 +141,40 @@ def test_a_window_without_a_database_says_so_and_offers_nothing(qtbot):
     assert window.add_action.shortcut().toString() == "Ctrl+N"
     assert window.mask_label.text().startswith("屏幕显示按")
     assert not any(a.isEnabled() for a in (window.add_village_action, window.import_action, window.refresh_action))
+
+
+@pytest.mark.qt_log_ignore("does not support propagateSizeHints")
+def test_a_database_from_another_account_asks_for_its_recovery_code(qapp, qtbot, boxes, monkeypatch, tmp_path):
+    """Issue 17: the window asks for the recovery code (a wrong one is said, and asked again), keeps the
+    key for this account, and opens the database."""
+    from app.core import crypto
+    from app.storage import keys
+    from app.ui import table_helpers
+
+    path = tmp_path / "村务.sqlite3"
+    with engine.open_database(path) as database:
+        code = database.recovery_code
+    assert code
+    monkeypatch.setenv(keys.KEY_DIR_ENV, str(tmp_path / "另一个账户"))
+    answers, asked = [crypto.new_recovery_code(), code], []
+
+    def typed(parent, title, label, accept, text=""):  # noqa: ANN001, ANN202
+        asked.append(label)
+        return answers.pop(0)
+
+    seen: dict[str, object] = {}
+
+    def run_briefly(*_args: object) -> int:
+        (window,) = [w for w in QApplication.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+        qtbot.waitUntil(lambda: window.choices_loaded, timeout=10_000)
+        seen["opened"] = window.db is not None
+        window.close()
+        window.deleteLater()
+        return 0
+
+    monkeypatch.setattr(table_helpers, "ask_text", typed)
+    monkeypatch.setattr(QApplication, "exec", run_briefly)
+    assert launch.run_gui(str(path)) == 0
+    assert seen["opened"] and len(asked) == 2
+    assert "另一台电脑或另一个账户" in asked[0] and asked[1].startswith("恢复码不正确")
+    assert any(keys.key_dir().iterdir())  # the key is now kept for this account
