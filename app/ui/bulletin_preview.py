@@ -227,18 +227,11 @@ class BulletinPreviewDialog(QDialog):
         self.explain_missing(error)
 
     def explain_missing(self, error: SettingsMissing) -> None:
-        """The sheet lacks settings (监督电话, 乡镇名称…): say which, offer “去填写”."""
-        from app.ui.settings_dialog import explain_missing
+        """The sheet lacks settings (监督电话, 乡镇名称…): say which, offer “去填写”; once they are saved,
+        the preview is made again."""
+        from app.ui.settings_dialog import offer_settings
 
-        self.status.setText(error.message)
-        explain_missing(self, error, self.open_settings_at)
-
-    def open_settings_at(self, village_id: int, field: str) -> None:
-        """设置 at the missing field; once saved, the preview is made again."""
-        from app.ui.settings_dialog import open_settings
-
-        self.settings_dialog = dialog = open_settings(self, self.db, self.runner, village_id, field, actor=self.actor)
-        dialog.saved.connect(self.refresh)
+        offer_settings(self, error, on_saved=self.refresh)
 
     def show_page(self, index: int) -> None:
         if not self.pdf_path or not 0 <= index < self.pages:

@@ -38,11 +38,10 @@ from app.core.catalog import MANNERS, STANDARD, VILLAGE, CatalogEntry
 from app.core.subsidy_types import Rhythm
 from app.services import catalog
 from app.services.catalog import CatalogView
-from app.services.errors import ServiceError
-from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
+from app.ui.settings_dialog import offer_settings
 from app.ui.table_helpers import ask_choice, ask_text, fill_rows, fit_to_screen, read_only_table, selected_index
 
 HEADERS = ("编号", "来源", "事项名称", "公开内容", "公开时限", "公开主体", "公开渠道", "公开方式", "频次")
@@ -403,27 +402,9 @@ class CatalogPage(QDialog):
         def failed(error: BaseException) -> None:
             self.poster_button.setEnabled(True)
             self.status.setText("")
-            if isinstance(error, SettingsMissing):  # said with a way to fill them in (app.ui.settings_dialog)
-                self.explain_missing(error)
-            elif isinstance(error, ServiceError):
-                messages.refuse(self, "没有生成", error.message, error.problems)
-            elif isinstance(error, OSError):
-                messages.warn(self, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
-            else:
-                messages.failed(self, "没有生成", "生成时出错", error)
+            messages.output_failed(self, error, out, lambda missing: offer_settings(self, missing))
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
-
-    def explain_missing(self, error: SettingsMissing) -> None:
-        from app.ui.settings_dialog import explain_missing
-
-        self.status.setText(error.message)
-        explain_missing(self, error, self.open_settings_at)
-
-    def open_settings_at(self, village_id: int, field: str) -> None:
-        from app.ui.settings_dialog import open_settings
-
-        self.settings_dialog = open_settings(self, self.db, self.runner, village_id, field, actor=self.actor)
 
     def done(self, result: int) -> None:
         self.runner.shutdown()

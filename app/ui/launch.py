@@ -119,7 +119,6 @@ def _run_window(app: QApplication, db: str | None) -> int:
         from app.services.audit import default_actor
         from app.services.setup import initialize
         from app.services.subsidies import list_subsidies
-        from app.storage import engine
 
         try:
             database = _open_or_recover(window, db)

@@ -7,7 +7,7 @@ gate's sink: an error message must not show a personal number a library put into
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
@@ -78,3 +78,18 @@ def failed(parent: QWidget | None, title: str, what: str, error: BaseException) 
         refuse(parent, title, error.message, error.problems)
     elif not crash.is_unexpected(error):
         warn(parent, title, f"{what}：{error_text(error)}")
+
+
+def output_failed(parent: QWidget | None, error: BaseException, out: object,
+                  on_missing: Callable[[BaseException], None]) -> None:
+    """A sheet or poster that was not made: missing settings handed to `on_missing` (which offers to
+    fill them in), a file that cannot be written named, anything else as `failed` says it."""
+    from app.services.village_settings import SettingsMissing
+
+    if isinstance(error, SettingsMissing):
+        on_missing(error)
+    elif isinstance(error, OSError):
+        warn(parent, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
+    else:
+        failed(parent, "没有生成", "生成时出错", error)
+

@@ -30,9 +30,7 @@ from app.core.money import format_yuan
 from app.core.notices import CADRE_RELATIVE_REMARK, FORWARD, RETURNABLE, Outcome, State
 from app.services import notices
 from app.services.catalog import village_catalog
-from app.services.errors import ServiceError
 from app.services.subsidies import list_subsidies
-from app.services.village_settings import SettingsMissing
 from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
@@ -44,6 +42,7 @@ from app.ui.notice_dialogs import (
     PayoutsDialog,
     SignDialog,
 )
+from app.ui.settings_dialog import offer_settings
 from app.ui.table_helpers import (
     ask_choice,
     ask_text,
@@ -498,28 +497,9 @@ class NoticesPage(QDialog):
         def failed(error: BaseException) -> None:
             self._update_buttons()
             self.status.setText("")
-            if isinstance(error, SettingsMissing):  # said with a way to fill them in, as the 公开表 preview
-                self.explain_missing(error)
-            elif isinstance(error, ServiceError):
-                messages.refuse(self, "没有生成", error.message, error.problems)
-            elif isinstance(error, OSError):
-                messages.warn(self, "没有生成", f"文件“{out}”无法写入：可能正在打开，或没有权限写这个文件夹。")
-            else:
-                messages.failed(self, "没有生成", "生成时出错", error)
+            messages.output_failed(self, error, out, lambda missing: offer_settings(self, missing))
 
         self.runner.start(work, on_success=done, on_failure=failed, lane="print")
-
-    def explain_missing(self, error: SettingsMissing) -> None:
-        """The sheet lacks settings (监督电话, 乡镇名称…): say which, offer “去填写”."""
-        from app.ui.settings_dialog import explain_missing
-
-        self.status.setText(error.message)
-        explain_missing(self, error, self.open_settings_at)
-
-    def open_settings_at(self, village_id: int, field: str) -> None:
-        from app.ui.settings_dialog import open_settings
-
-        self.settings_dialog = open_settings(self, self.db, self.runner, village_id, field, actor=self.actor)
 
     def done(self, result: int) -> None:
         self.runner.shutdown()

@@ -451,3 +451,19 @@ def explain_missing(parent: QWidget | None, error: SettingsMissing,
         open_settings_callback(error.village_id, error.fields[0][0] if error.fields else "")
         return True
     return False
+
+
+def offer_settings(page: QWidget, error: SettingsMissing, on_saved: Callable[[], None] | None = None) -> None:
+    """A page refused a sheet for missing settings: its status line says which, and “去填写” opens 设置
+    at the first of them with the page's database, worker and acting person (kept as
+    `page.settings_dialog`); `on_saved` runs once they are saved (e.g. make the sheet again)."""
+    page.status.setText(error.message)  # type: ignore[attr-defined]
+
+    def fill_in(village_id: int, field: str) -> None:
+        dialog = open_settings(page, page.db, page.runner, village_id, field, actor=page.actor)  # type: ignore[attr-defined]
+        page.settings_dialog = dialog  # type: ignore[attr-defined]
+        if on_saved is not None:
+            dialog.saved.connect(on_saved)
+
+    explain_missing(page, error, fill_in)
+
