@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.cli.main import EXIT_OK, EXIT_REFUSED, _actor, _add_db, _date, _month, _open, _Parser
+from app.cli.main import EXIT_OK, EXIT_REFUSED, _actor, _add_db, _date, _month, _open, operations
 
 
 def _year(text: str) -> int:
@@ -22,9 +22,7 @@ def _month_number(text: str) -> int:
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    archive = commands.add_parser("archive", help="归档：归档文件目录、档案盒签、留痕照片").add_subparsers(
-        dest="archive_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    archive = operations(commands, "archive", "归档：归档文件目录、档案盒签、留痕照片")
     settings = archive.add_parser("settings", help="设置本村的全宗号、门类代码、类别代码")
     _add_db(settings)
     settings.add_argument("--village", required=True, metavar="NAME")

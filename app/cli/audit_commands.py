@@ -12,13 +12,11 @@ import argparse
 import json
 import sys
 
-from app.cli.main import EXIT_OK, EXIT_REFUSED, _add_db, _date, _open, _Parser
+from app.cli.main import EXIT_OK, EXIT_REFUSED, _add_db, _date, _open, operations
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    audit = commands.add_parser("audit", help="操作日志：查看、校验是否被改动").add_subparsers(
-        dest="audit_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    audit = operations(commands, "audit", "操作日志：查看、校验是否被改动")
     verify = audit.add_parser("verify", help="校验操作日志：找出第一条被改动、删除或插入的记录")
     _add_db(verify)
     verify.add_argument("--code", action="append", default=[], metavar="XXXX-XXXX-XXXX",

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 
-from app.cli.main import EXIT_OK, _actor, _add_db, _open, _Parser
+from app.cli.main import EXIT_OK, _actor, _add_db, _open, operations
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    backup = commands.add_parser("backup", help="备份：列出、立即备份、从备份恢复").add_subparsers(
-        dest="backup_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    backup = operations(commands, "backup", "备份：列出、立即备份、从备份恢复")
     listing = backup.add_parser("list", help="列出这个数据库的全部备份（最新的在前）")
     _add_db(listing)
     listing.set_defaults(handler=cmd_list)

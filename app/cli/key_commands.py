@@ -6,13 +6,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from app.cli.main import EXIT_OK, _actor, _add_db, _open, _Parser, say_recovery_code
+from app.cli.main import EXIT_OK, _actor, _add_db, _open, operations, say_recovery_code
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    key = commands.add_parser("key", help="数据密钥：在另一台电脑或账户上用恢复码打开，再次打印恢复码").add_subparsers(
-        dest="key_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    key = operations(commands, "key", "数据密钥：在另一台电脑或账户上用恢复码打开，再次打印恢复码")
     recover = key.add_parser("recover", help="用恢复码为本账户取得这个数据库的密钥")
     _add_db(recover)
     recover.add_argument("--code", required=True, metavar="恢复码", help="建库时打印的恢复码（大小写、空格和短横线均可）")

@@ -36,6 +36,19 @@ def _date(text: str):
         raise argparse.ArgumentTypeError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from exc
 
 
+def operations(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
+    """The operations of `cunwu NAME` (`village add|set|list|show`): the ones already registered under
+    that name, or a new command of that name."""
+    parser = commands.choices.get(name)
+    if parser is not None:
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                return action
+    return commands.add_parser(name, help=help_text).add_subparsers(
+        dest=f"{name}_command", metavar="操作", required=True, parser_class=_Parser
+    )
+
+
 def _add_db(parser: argparse.ArgumentParser, top: bool = False) -> None:
     parser.add_argument(
         "--db",
@@ -67,18 +80,14 @@ def build_parser() -> argparse.ArgumentParser:
     selftest = commands.add_parser("selftest", help="自检：在临时文件夹里走一遍建库、导入、出表（不碰您的数据库）")
     selftest.set_defaults(handler=cmd_selftest)
 
-    village = commands.add_parser("village", help="村：添加、列出").add_subparsers(
-        dest="village_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    village = operations(commands, "village", "村：添加、设置、列出")
     v_add = village.add_parser("add", help="添加一个村")
     _add_db(v_add)
     v_add.add_argument("name", metavar="NAME")
     v_add.add_argument("--code", default="", help="村的代码（统计用区划代码）")
     v_add.set_defaults(handler=cmd_village_add)
 
-    payouts = commands.add_parser("payouts", help="补贴发放台账：导入、列出、导出").add_subparsers(
-        dest="payouts_command", metavar="操作", required=True, parser_class=_Parser
-    )
+    payouts = operations(commands, "payouts", "补贴发放台账：导入、列出、导出")
     p_import = payouts.add_parser("import", help="导入县里下发的发放明细（xlsx、xls、csv）")
     _add_db(p_import)
     p_import.add_argument("file", metavar="FILE", type=Path)
@@ -140,18 +149,12 @@ def build_parser() -> argparse.ArgumentParser:
     publish.add_argument("--backdate", action="store_true", help="补登：公开开始日期早于张贴日期时确认登记")
     publish.set_defaults(handler=cmd_publish)
 
-    from app.cli import archive_commands
+    # The other commands' modules, each registering its own (setup_commands adds `village set|list|show`
+    # to the `village` above: `operations` finds it).
+    from app.cli import archive_commands, audit_commands, backup_commands, key_commands, notice_commands, setup_commands
 
-    archive_commands.register(commands)
-    from app.cli import notice_commands
-
-    notice_commands.register(commands)
-    from app.cli import backup_commands, setup_commands
-
-    backup_commands.register(commands)
-    setup_commands.register(commands)  # township and village settings; its `village list` says what is missing
-    from app.cli import audit_commands; audit_commands.register(commands)  # noqa: E702 - the operation log
-    from app.cli import key_commands; key_commands.register(commands)  # noqa: E702 - the data key (issue 17)
+    for module in (archive_commands, notice_commands, backup_commands, setup_commands, audit_commands, key_commands):
+        module.register(commands)
     return parser
 
 

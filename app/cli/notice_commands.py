@@ -9,7 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-from app.cli.main import EXIT_OK, _actor, _add_db, _date, _month, _open, _Parser
+from app.cli.main import EXIT_OK, _actor, _add_db, _date, _month, _open, operations
 from app.core.disclosure import Channel
 
 
@@ -26,16 +26,10 @@ def _state(text: str):  # noqa: ANN202 - app.core.notices.State
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
-def _sub(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
-    return commands.add_parser(name, help=help_text).add_subparsers(
-        dest=f"{name}_command", metavar="操作", required=True, parser_class=_Parser
-    )
-
-
 def register(commands: argparse._SubParsersAction) -> None:
-    _register_catalog(_sub(commands, "catalog", "村务公开事项目录：查看、建立、下发、打印上墙目录"))
-    _register_notice(_sub(commands, "notice", "公示：起草、审核、张贴、异议、期满、归档、打印"))
-    holidays = _sub(commands, "holidays", "节假日设置：录入日历数据尚未包含的年份")
+    _register_catalog(operations(commands, "catalog", "村务公开事项目录：查看、建立、下发、打印上墙目录"))
+    _register_notice(operations(commands, "notice", "公示：起草、审核、张贴、异议、期满、归档、打印"))
+    holidays = operations(commands, "holidays", "节假日设置：录入日历数据尚未包含的年份")
     h_set = holidays.add_parser("set", help="录入某年的放假日期和调休上班日期")
     _add_db(h_set)
     h_set.add_argument("--year", required=True, type=int, metavar="YYYY")

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from app.cli.main import EXIT_OK, EXIT_USAGE, _actor, _add_db, _open, _Parser
+from app.cli.main import EXIT_OK, EXIT_USAGE, _actor, _add_db, _open, operations
 
 if TYPE_CHECKING:
     from app.services.village_settings import VillageSettings
@@ -25,20 +25,8 @@ def _order(text: str) -> str:
         raise argparse.ArgumentTypeError(f"名单顺序“{text}”不对，应为“拼音”或“县里顺序”") from None
 
 
-def _subcommands(commands: argparse._SubParsersAction, name: str, help_text: str) -> argparse._SubParsersAction:
-    """The operations of `cunwu NAME`: the existing ones (`village add|list` live in main.py), or new."""
-    parser = commands.choices.get(name)
-    if parser is not None:
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                return action
-    return commands.add_parser(name, help=help_text).add_subparsers(
-        dest=f"{name}_command", metavar="操作", required=True, parser_class=_Parser
-    )
-
-
 def register(commands: argparse._SubParsersAction) -> None:
-    township = _subcommands(commands, "township", "乡镇：名称和代码（印在每张公开表上）")
+    township = operations(commands, "township", "乡镇：名称和代码（印在每张公开表上）")
     t_set = township.add_parser("set", help="填写或修改乡镇名称、乡镇代码")
     _add_db(t_set)
     t_set.add_argument("--name", metavar="NAME", help="乡镇名称，如 桃花乡")
@@ -48,7 +36,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     _add_db(t_show)
     t_show.set_defaults(handler=cmd_township_show)
 
-    village = _subcommands(commands, "village", "村：添加、列出、设置")
+    village = operations(commands, "village", "村：添加、列出、设置")
     v_set = village.add_parser("set", help="填写或修改村的设置（监督电话、联系人、公开栏位置等）")
     _add_db(v_set)
     v_set.add_argument("village", metavar="NAME", help="村名")
