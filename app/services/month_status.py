@@ -102,7 +102,8 @@ def month_states(db: Database, period: dt.date, today: dt.date, village_id: int 
             .join(Payout, col(Correction.payout_id) == col(Payout.id))
             .where(col(Payout.village_id).in_(ids), col(Correction.listed_in_id).is_(None))
             .group_by(col(Payout.village_id))).all())
-    due = due_report(db, period, today)
+    # One village's month: its catalog only, not every village's.
+    due = due_report(db, period, today, village=villages[0].name if village_id is not None else None)
     states = []
     for village in villages:
         vid = village.id or 0

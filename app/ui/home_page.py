@@ -72,7 +72,11 @@ class HomePage(QWidget):
         layout.addWidget(self.due_table, 1)
         layout.addWidget(self.township_table, 2)
 
-    def show_month(self, village_id: int | None, period: dt.date) -> None:
+    def show_month(self, village_id: int | None, period: dt.date, reread: bool = True) -> None:
+        """The ledger's village and month; read again when they changed or `reread` says the data did
+        (the window calls this on every filter change, a name typed letter by letter included)."""
+        if not reread and (village_id, period) == (self.village_id, self.period) and (self.state or self.township):
+            return
         self.village_id, self.period = village_id, period
         self.reload()
 

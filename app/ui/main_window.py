@@ -401,7 +401,7 @@ class MainWindow(QMainWindow):
         self.choices_loaded = True
         if not choices.villages:
             self.statusBar().showMessage(NO_VILLAGE_HINT)
-        self.apply_filter()
+        self.apply_filter(reread=True)  # after loading the choices: the data may have changed
 
     def _village_picked(self, village_id: int) -> None:
         from app.ui.ledger_choices import load_village_detail
@@ -422,17 +422,18 @@ class MainWindow(QMainWindow):
             return  # the clerk has moved on to another village
         self.detail = detail
         self.filter_bar.set_detail(detail, keep_month)
-        self.apply_filter()
+        self.apply_filter(reread=True)  # after loading the choices: the data may have changed
 
     # --- filtering and the status bar --------------------------------------------------------
-    def apply_filter(self) -> None:
+    def apply_filter(self, reread: bool = False) -> None:
+        """`reread`: the month's data may have changed (an import, an edit, a refresh), not only the filter."""
         flt = self.filter_bar.current_filter()
         self.setWindowTitle(self.title_for(self.filter_bar.village_name()))
         if flt is not None:
             _remember(flt.village_id, flt.period)
         self.model.set_filter(flt)
         self.home.show_month(self.filter_bar.village_id(), self.filter_bar.selected_month()
-                             or dt.date.today().replace(day=1))
+                             or dt.date.today().replace(day=1), reread)
         if self._summary_task is not None:
             self._summary_task.drop()
             self._summary_task = None
