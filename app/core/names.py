@@ -42,7 +42,7 @@ def validate(raw: object) -> str:
         raise NameError_(f"姓名“{name}”含有数字，请检查是否与其他列错位")
     if len(name) > _MAX_NAME_LENGTH:
         raise NameError_(f"姓名“{name[:10]}…”过长（超过 {_MAX_NAME_LENGTH} 个字）")
-    stray = next((ch for ch in name if not _NAME_CHARACTER(ch)), None)
+    stray = next((ch for ch in name if not _is_name_character(ch)), None)
     if stray is not None:
         quoted = name if len(name) <= 10 else name[:10] + "…"
         raise NameError_(f"姓名“{quoted}”里有不该出现在姓名中的字符“{stray}”，请检查是否与其他列错位")
