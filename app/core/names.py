@@ -49,7 +49,7 @@ def validate(raw: object) -> str:
     return name
 
 
-def _NAME_CHARACTER(ch: str) -> bool:
+def _is_name_character(ch: str) -> bool:
     """Letters of any script (Han, Uyghur, Tibetan, Latin…), their combining marks, the middle dot,
     and the private-use characters county systems encode rare name characters with (造字). Never
     punctuation or symbols: `=HYPERLINK(…)` or `张三/李四` is not a person's name."""
