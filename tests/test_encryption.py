@@ -212,7 +212,7 @@ def test_upgrading_a_plain_database_encrypts_every_person_and_vacuums(tmp_path):
     database = open_database(path)
     try:
         assert database.recovery_code and CODE_LINE.match(f"恢复码：{database.recovery_code}")
-        assert database.backup_path is not None and database.backup_path.name.endswith("-before-0010-plaintext.sqlite3")
+        assert database.backup_path is not None and database.backup_path.name.endswith("-plaintext.sqlite3")
         assert any("没有加密" in warning for warning in database.warnings)
         with database.reading() as session:
             columns = {row[1] for row in session.execute(text("PRAGMA table_info(person)"))}

@@ -151,9 +151,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     # The other commands' modules, each registering its own (setup_commands adds `village set|list|show`
     # to the `village` above: `operations` finds it).
-    from app.cli import archive_commands, audit_commands, backup_commands, key_commands, notice_commands, setup_commands
+    from app.cli import (
+        archive_commands,
+        audit_commands,
+        backup_commands,
+        exchange_commands,
+        key_commands,
+        notice_commands,
+        setup_commands,
+        user_commands,
+    )
 
-    for module in (archive_commands, notice_commands, backup_commands, setup_commands, audit_commands, key_commands):
+    for module in (archive_commands, notice_commands, backup_commands, setup_commands, audit_commands, key_commands,
+                   user_commands, exchange_commands):
         module.register(commands)
     return parser
 

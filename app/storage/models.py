@@ -402,3 +402,8 @@ class NoticeObjection(SQLModel, table=True):
     outcome: str = Field(default="", max_length=12)  # app.core.notices.Outcome; "" while open
     handled_by: str = Field(default="", max_length=60)
     handled_on: dt.date | None = Field(default=None)
+
+
+# Registered with the same metadata; kept in their own modules so each part of issue 16 owns its file.
+from app.storage import models_exchange as models_exchange  # noqa: E402
+from app.storage import models_people as models_people  # noqa: E402

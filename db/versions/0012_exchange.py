@@ -1,0 +1,20 @@
+"""exchange packages for villages without a link to the township (issue 16)
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-01
+"""
+from __future__ import annotations
+
+revision = '0012'
+down_revision = '0011'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
