@@ -158,6 +158,16 @@ def _pdf(ctx: _Context) -> str:
     return f"公开表 PDF {pages} 页（含生僻字，已读回）"
 
 
+def _server_driver(ctx: _Context) -> str:
+    """The township server's driver: psycopg with libpq, which a bundle could lose (build/bundle_rules.py)."""
+    import psycopg
+    from psycopg import pq
+
+    _check(pq.__impl__ in ("binary", "c"), f"乡镇服务器驱动只有纯 Python 版（{pq.__impl__}），缺少 libpq")
+    major, minor = divmod(pq.version(), 10000)
+    return f"乡镇服务器驱动可用（psycopg {psycopg.__version__}，libpq {major}.{minor}）"
+
+
 def _qt(ctx: _Context) -> str:
     from PySide6 import __version__ as pyside_version
     from PySide6.QtGui import QFont, QFontMetrics
@@ -214,6 +224,7 @@ STEPS: tuple[tuple[str, Callable[[_Context], str]], ...] = (
     ("遮掩列表", _listing),
     ("导出 Excel", _excel),
     ("公开表 PDF", _pdf),
+    ("乡镇服务器驱动", _server_driver),
     ("界面库", _qt),
     ("主窗口", _window),
 )

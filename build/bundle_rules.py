@@ -24,8 +24,9 @@ EXCLUDED_MODULES = [
     "numpy", "pandas", "matplotlib", "scipy", "IPython", "jedi", "parso", "pygments",
     "pytest", "_pytest", "hypothesis", "pytestqt", "pypdf", "xlwt", "msoffcrypto",
     # (cryptography stays: the data key and the encrypted columns use it, issue 17; its wheels carry
-    # their own OpenSSL inside the Rust extension, so dropping libssl/libcrypto below does not touch it.)
-    "psycopg", "psycopg_binary", "psycopg2", "greenlet",
+    # their own OpenSSL inside the Rust extension.)
+    # (psycopg and psycopg_binary stay: the window signs in to the township's PostgreSQL server, issue 16.)
+    "psycopg2", "greenlet",
     "email_validator", "dotenv", "yaml", "jinja2", "requests", "urllib3", "certifi", "boto3", "botocore",
     # Pillow is here only because ReportLab imports it; the app never decodes an image with it (photos are
     # kept as files and told apart by their first bytes). Each of these codecs is imported in a
@@ -33,10 +34,11 @@ EXCLUDED_MODULES = [
     "PIL._avif", "PIL._webp", "PIL._imagingcms", "PIL.ImageCms", "PIL._imagingtk", "PIL.ImageTk",
     # Line editing for pdb/code/cmd, which import it in a try: it only drags in libreadline and libtinfo.
     "readline",
-    # An offline program opens no network connection: no TLS (ssl, and _ssl with OpenSSL's libssl and
-    # libcrypto, 6 MB on Windows) and no OpenSSL hashes (_hashlib): hashlib then uses CPython's own
-    # SHA-256 and the rest, which the app's hashes need. The standard library imports them only in a try.
-    "ssl", "_ssl", "_hashlib",
+    # No OpenSSL hashes (_hashlib): hashlib then uses CPython's own SHA-256 and the rest, which the app's
+    # hashes need; the standard library imports it only in a try. (ssl and _ssl, with OpenSSL's libssl and
+    # libcrypto, stay since issue 16: psycopg's libpq wrapper imports ssl unguarded, so that Python and
+    # libpq share one initialised OpenSSL, and the window signs in to the township's PostgreSQL server.)
+    "_hashlib",
     # python-stdnum: the app checks ID numbers itself since issue 12 (app/core/idnumber.py); its
     # stdnum.util would import ssl unguarded (for its online lookups).
     "stdnum",
@@ -103,12 +105,9 @@ DROPPED_DATA_FILES = ("pypinyin/phrases_dict.json",)
 
 # Qt libraries that only the dropped plugins or QML would load; opengl32sw.dll is Mesa's software
 # OpenGL (20 MB) for Qt Quick / QOpenGLWidget, which a widgets app never loads.
-# OpenSSL's libraries go with _ssl and _hashlib (EXCLUDED_MODULES); named here too, so that no other
-# way in brings them back (on Linux the build's check_system_needs would then report the gap).
 DROPPED_LIBRARY_PATTERNS = (
     "opengl32sw.dll", "*qt6qml*", "*qt6quick*", "*qt6pdf*", "*qt6network*", "*qt6virtualkeyboard*",
     "*qt6opengl*", "*qt6sql*", "*qt6designer*", "*qt6labs*", "*qt6eglfs*",
-    "libssl*", "libcrypto*",
 )
 
 # The Visual C++ runtime: CPython, PySide6 and shiboken6 each bring their own copy (three of

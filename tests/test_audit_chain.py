@@ -14,13 +14,11 @@ import datetime as dt
 import itertools
 import json
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, event, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, select, text
 
 from app.cli.main import main
 from app.core.periods import parse_month
@@ -40,7 +38,8 @@ from app.storage.engine import Database, open_database
 from app.storage.models import AuditHead, AuditLog
 from tests.conftest import ACTOR, VILLAGE, VILLAGE_CONTACTS
 from tests.payout_files import grid, lines_for, write_xlsx
-from tests.test_postgresql import SERVER
+from tests.pg_server import SERVER, fresh_database
+from tests.tamper import unguard
 
 OCT, NOV = parse_month("2026-10"), parse_month("2026-11")
 OTHER = "杏花村"
@@ -65,19 +64,10 @@ def where(request, tmp_path: Path):
             _prepare(database)
         yield str(path)
         return
-    name = "cunwu_audit_" + uuid.uuid4().hex[:10]
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(SERVER).set(database=name).render_as_string(hide_password=False)
-    with open_database(url) as database:
-        _prepare(database)
-    try:
+    with fresh_database("cunwu_audit_") as (_, url):
+        with open_database(url) as database:
+            _prepare(database)
         yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 @pytest.fixture
@@ -99,6 +89,7 @@ def october(db, people, tmp_path):
 def sql(db: Database, statement: str, **values) -> None:
     """Plain SQL on its own connection: what someone with the database's password could do."""
     with db.engine.begin() as connection:
+        unguard(connection)
         connection.execute(text(statement), values)
 
 
@@ -113,6 +104,7 @@ def recompute_chain(db: Database) -> None:
         rows = session.execute(select(AuditLog).order_by(AuditLog.id)).scalars().all()
     previous = audit.GENESIS
     with db.engine.begin() as connection:
+        unguard(connection)
         for row in rows:
             digest = entry_hash(row.id, row.at, row.actor, row.action, row.entity, row.entity_id, row.village_id,
                                 row.before, row.after, previous)
@@ -123,6 +115,14 @@ def recompute_chain(db: Database) -> None:
 
 
 # --- the chain -------------------------------------------------------------------------------------
+
+
+def test_the_log_refuses_changes_until_its_triggers_are_lifted(db, october):
+    """Migration 0011: an UPDATE or DELETE of an entry is refused by the database itself."""
+    for statement in ("UPDATE audit_log SET actor = '别人' WHERE id = 1", "DELETE FROM audit_log WHERE id = 1"):
+        with pytest.raises(Exception, match="CUNWU_AUDIT_APPEND_ONLY"), db.engine.begin() as connection:
+            connection.execute(text(statement))
+    assert verify(db).ok
 
 
 def test_every_service_entry_is_chained_and_verifies(db, october):

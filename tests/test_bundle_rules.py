@@ -34,6 +34,12 @@ def test_what_the_app_needs_stays(dest):
     assert bundle_rules.keep_entry(dest)
 
 
+# Issue 16: the township server's driver (psycopg, libpq) imports ssl, so OpenSSL stays.
+@pytest.mark.parametrize("dest", ["libssl-3.dll", "libcrypto-3.dll", "libssl.so.3", "libcrypto.so.3"])
+def test_openssl_stays_for_the_township_servers_driver(dest):
+    assert bundle_rules.keep_entry(dest)
+
+
 @pytest.mark.parametrize("dest", [
     "PySide6/Qt/plugins/platforms/libqeglfs.so",
     "PySide6/Qt/plugins/platformthemes/libqgtk3.so",
@@ -49,12 +55,8 @@ def test_what_the_app_needs_stays(dest):
     "stdnum/oui.dat",
     "stdnum/at/postleitzahl.dat",
     "pypinyin/phrases_dict.json",
-    # Issue 13: nothing of OpenSSL in an offline program, and not Windows' Direct2D platform.
+    # Issue 13: not Windows' Direct2D platform.
     "PySide6\\plugins\\platforms\\qdirect2d.dll",
-    "libssl-3.dll",
-    "libcrypto-3.dll",
-    "libssl.so.3",
-    "libcrypto.so.3",
 ])
 def test_what_a_widgets_app_never_loads_goes(dest):
     assert not bundle_rules.keep_entry(dest)
@@ -95,8 +97,8 @@ def test_a_dlls_version_is_read_from_its_version_resource(tmp_path):
 
 
 def test_the_standard_library_imports_openssl_only_where_it_may_be_missing():
-    """_ssl and _hashlib are left out: any standard module the app might reach that imported them (or
-    ssl) outside a try would fail in the frozen program."""
+    """_hashlib is left out: any standard module the app might reach that imported it outside a try would
+    fail in the frozen program. (ssl and _ssl stay since issue 16: the township server's driver needs them.)"""
     import sysconfig
 
     from tests.test_bundle_trim import _eager_imports, _module_name, _targets
@@ -115,7 +117,7 @@ def test_the_standard_library_imports_openssl_only_where_it_may_be_missing():
         except SyntaxError:  # the few deliberately broken files of the test data
             continue
         found += [f"{module} imports {target}" for node in _eager_imports(tree.body)
-                  for target in _targets(node, module, is_package) if target in ("ssl", "_ssl", "_hashlib")]
+                  for target in _targets(node, module, is_package) if target == "_hashlib"]
     assert found == []
 
 
@@ -124,7 +126,7 @@ def test_the_apps_hashes_work_without_openssl():
     CPython's own modules when _hashlib is missing, as in the bundle."""
     import subprocess
 
-    probe = ("import sys; sys.modules['_hashlib'] = None; sys.modules['_ssl'] = None\n"
+    probe = ("import sys; sys.modules['_hashlib'] = None\n"
              "import hashlib, hmac, secrets\n"
              "assert hashlib.sha256(b'abc').hexdigest().startswith('ba7816bf')\n"
              "assert len(secrets.token_hex(8)) == 16 and hmac.compare_digest(b'a', b'a')\n"

@@ -276,3 +276,12 @@ def test_a_library_neither_bundled_nor_the_systems_is_reported(tmp_path):
     shutil.copy(lib / "libmissing.so.1", bundle / "libmissing.so.1")
     assert bundle_rules.check_system_needs(bundle.parent) == []
 
+
+
+def test_the_township_servers_driver_and_the_tls_it_imports_stay():
+    """psycopg's libpq wrapper imports ssl unguarded (issue 16: the window signs in to the township's
+    PostgreSQL server); leaving ssl or OpenSSL out gives a bundle that can never connect. The frozen
+    self-test proves the driver loads (app/selftest.py, 乡镇服务器驱动)."""
+    assert not any(_excluded(name) for name in ("psycopg", "psycopg.pq", "psycopg_binary", "ssl", "_ssl"))
+    assert all(bundle_rules.keep_entry(name) for name in (
+        "libssl.so.3", "libcrypto-3-x64.dll", "psycopg_binary.libs/libpq-e9b5c9ac.so.5.18"))

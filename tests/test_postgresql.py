@@ -7,15 +7,11 @@ Runs when CUNWU_TEST_PG_URL names a PostgreSQL server where the role may create 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import uuid
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
 from app.core.disclosure import policy_for
@@ -29,25 +25,15 @@ from app.services.subsidies import list_subsidies
 from app.services.villages import add_village
 from app.storage.engine import open_database
 from tests.payout_files import grid, lines_for, write_xlsx
+from tests.pg_server import NO_SERVER, SERVER, fresh_database
 
-SERVER = os.environ.get("CUNWU_TEST_PG_URL", "")
-pytestmark = pytest.mark.skipif(not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server")
+pytestmark = pytest.mark.skipif(not SERVER, reason=NO_SERVER)
 
 
 @pytest.fixture
 def pg():
-    name = "cunwu_" + uuid.uuid4().hex[:10]
-    admin = create_engine(SERVER, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    database = open_database(make_url(SERVER).set(database=name).render_as_string(hide_password=False))
-    try:
+    with fresh_database() as (_, url), open_database(url) as database:
         yield database
-    finally:
-        database.close()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}"'))
-        admin.dispose()
 
 
 def test_migrations_agree_with_models_on_postgresql(pg):
@@ -88,7 +74,6 @@ def test_posting_and_filing_on_postgresql(pg, people, tmp_path: Path):
     """Issue 5 on the township's server: automatic filing, numbering and the index rows."""
     from app.services import archive
     from app.services.bulletin import publish
-
     from app.services.village_settings import update_village
 
     initialize(pg, "测试员", "青山镇")

@@ -181,8 +181,10 @@ def say_recovery_code(code: str, stream=None) -> None:  # noqa: ANN001
 
 def _open(args: argparse.Namespace, show_code: bool = True):
     from app.storage.engine import open_database
+    from app.storage.server_errors import as_refusal
 
-    database = open_database(args.db)
+    with as_refusal():  # the township server's refusal (wrong password, unreachable…) as its sentence
+        database = open_database(args.db)
     if database.recovery_code and show_code:
         say_recovery_code(database.recovery_code, sys.stderr)
     if database.read_only_reason:
@@ -387,8 +389,9 @@ def _known_errors() -> tuple[type[BaseException], ...]:
 
 def _say_refusal(error: BaseException) -> None:
     from app.services.errors import ServiceError, clerk_message
+    from app.storage.server_errors import describe
 
-    print(f"错误：{clerk_message(error)}", file=sys.stderr)
+    print(f"错误：{describe(error) or clerk_message(error)}", file=sys.stderr)
     if isinstance(error, ServiceError):
         for line in error.problems:
             if line != error.message:

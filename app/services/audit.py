@@ -31,7 +31,9 @@ from sqlalchemy import func
 from sqlalchemy import select as select_columns
 from sqlmodel import Session, col, select
 
+from app.core.disclosure import scrub_free_text
 from app.services.errors import ServiceError
+from app.storage import sealed
 from app.storage.engine import Database
 from app.storage.models import (
     ArchiveBox,
@@ -48,6 +50,7 @@ from app.storage.models import (
     Village,
     table_of,
 )
+from app.storage.models_people import AppUser, actor_name
 
 GENESIS = "0" * 64  # the "previous hash" of the first entry
 HEAD_ID = 1  # the one row of audit_head
@@ -64,12 +67,16 @@ ACTION_LABELS = {
     "handle_objection": "处理异议", "add_rows": "添加公示名单", "remove_row": "删除公示名单",
     "register_relative": "近亲属备案", "file": "归档", "void": "作废", "attach": "附上照片或扫描件",
     "repair": "修复留痕文件", "print_labels": "打印盒签", "print": "打印或导出",
+    "disable": "停用", "password": "设置密码",
+    "exchange_key_out": "导出公钥", "exchange_trust": "登记对方公钥", "exchange_export": "导出数据包",
+    "exchange_import": "导入数据包",
 }
 ENTITY_LABELS = {
     "payout": "发放记录", "person": "人员", "village": "村", "township": "乡镇", "publication": "公开表",
     "import_batch": "导入批次", "notice": "公示", "holiday_table": "节假日表", "catalog_version": "公开目录",
     "archive_settings": "归档设置", "filed_piece": "归档文件", "archive_box": "档案盒", "evidence": "留痕文件",
     "subsidy_type": "补贴项目", "database": "数据库", "bulletin": "公开表（年月）",
+    "user": "用户", "exchange_key": "本数据库密钥",
 }
 # entity → the table whose row names its village (the entity id is that row's id)
 _VILLAGE_OF: dict[str, Any] = {
@@ -92,6 +99,14 @@ def default_actor() -> str:
         return getpass.getuser()
     except Exception:  # no login name (service account, odd Windows setups)
         return "未知用户"
+
+
+def person_connected(session: Session) -> str | None:
+    """The audit name of the person this PostgreSQL session is connected as; None for the owner and SQLite."""
+    if session.get_bind().dialect.name != "postgresql":
+        return None
+    person = session.exec(select(AppUser).where(AppUser.login == func.current_user())).first()
+    return actor_name(person.login, person.display_name) if person else None
 
 
 def _jsonable(value: Any) -> Any:
@@ -226,7 +241,11 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    """Append one entry, chained onto the head (called once per change or import batch, never per row)."""
+    """Append one entry, chained onto the head (called once per change or import batch, never per row).
+
+    On PostgreSQL a person connected with their own login is the actor whatever the caller says (the
+    database refuses any other name: app.storage.pg_security); the owner's connection keeps `actor`."""
+    actor = person_connected(session) or actor
     before_text = json.dumps(before, ensure_ascii=False, sort_keys=True) if before else ""
     after_text = json.dumps(after, ensure_ascii=False, sort_keys=True) if after else ""
     village_id = _village_of(session, entity, entity_id, before, after)
@@ -323,6 +342,40 @@ def _publication_of(session: Session, prefix: str) -> Publication | None:
     ).first()
 
 
+class _Opener:
+    """Opens the before/after text sealed by migration 0013 (app.storage.sealed) with the database's key,
+    asked for only when a sealed text is met."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def hashed(self, entry_id: int, column: str, text: str) -> str | None:
+        """The text as it was hashed; None for a sealed text that does not open (changed or moved)."""
+        if not sealed.is_sealed(text):
+            return text
+        try:
+            return sealed.open_audit_text(self._db.cipher, entry_id, column, text)
+        except sealed.SealBroken:
+            return None
+
+    def matches(self, row: Any) -> bool:
+        """The entry's content still hashes to its stored hash."""
+        entry_id = int(row.id)
+        before, after = self.hashed(entry_id, "before", row.before), self.hashed(entry_id, "after", row.after)
+        return before is not None and after is not None and row.hash == entry_hash(
+            entry_id, row.at, row.actor, row.action, row.entity, row.entity_id, row.village_id, before, after,
+            row.prev_hash)
+
+    def shown(self, entry_id: int, column: str, text: str) -> str:
+        """The text as the listing shows it: a sealed one opened and masked through the gate."""
+        if not sealed.is_sealed(text):
+            return text
+        try:
+            return scrub_free_text(sealed.open_audit_text(self._db.cipher, entry_id, column, text))
+        except sealed.SealBroken:
+            return "（内容无法解密：这条记录被改动过，请用“核对操作日志”检查）"
+
+
 def verify(db: Database, codes: Iterable[str] = ()) -> Verification:
     """Walk the whole chain in id order; with `codes` (from posted sheets' footers) also check that the
     chain still holds the entries they pin. Read-only: takes no lock, changes nothing."""
@@ -333,6 +386,7 @@ def verify(db: Database, codes: Iterable[str] = ()) -> Verification:
                log.after, log.prev_hash, log.hash)
     problem: ChainProblem | None = None
     count = 0
+    opener = _Opener(db)
     with db.reading() as session:
         stored_head = session.exec(select(AuditHead).where(AuditHead.id == HEAD_ID)).first()
         head_anchor = Anchor(stored_head.last_id, stored_head.last_hash) if stored_head else Anchor(0, GENESIS)
@@ -359,8 +413,7 @@ def verify(db: Database, codes: Iterable[str] = ()) -> Verification:
                 else:
                     problem = ChainProblem(entry_id, at, "inserted",
                                            f"{_entry_text(entry_id, at)}不是校验链的开头：是后来插入或替换的")
-            elif entry_hash(entry_id, at, row.actor, row.action, row.entity, row.entity_id, row.village_id,
-                            row.before, row.after, row.prev_hash) != row.hash:
+            elif not opener.matches(row):
                 problem = ChainProblem(entry_id, at, "changed",
                                        f"{_entry_text(entry_id, at)}的内容被改动过：与它的校验码不符")
             if problem is not None:
@@ -477,6 +530,9 @@ FIELD_LABELS = {
     "result": "公示结果", "source": "来源", "source_kind": "来源",
     "meaning": "签署意见", "phone": "电话", "account": "账号",
     "created_at": "创建时间", "updated_at": "修改时间",
+    "fingerprint": "公钥指纹", "seq": "数据包序号", "full": "全部记录", "to": "发给", "people": "人员",
+    "publications": "公开表", "corrections": "更正", "catalog": "公开目录事项", "changes": "变化",
+    "role": "角色", "login": "用户名", "display_name": "姓名", "villages": "负责的村", "disabled": "已停用",
 }
 
 
@@ -487,6 +543,7 @@ def _coded(key: str, value: str) -> str | None:
     """A stored code as its word: a notice's state, a retention period, where a filed piece came from."""
     from app.core.archive import Retention
     from app.core.notices import STATE_LABELS, State
+    from app.core.roles import Role
 
     if key == "state" and value in State._value2member_map_:
         return STATE_LABELS[State(value)]
@@ -494,6 +551,8 @@ def _coded(key: str, value: str) -> str | None:
         return Retention(value).label
     if key in ("source", "source_kind"):
         return _SOURCES.get(value)
+    if key == "role" and value in Role._value2member_map_:
+        return Role(value).label
     return None
 
 
@@ -569,9 +628,11 @@ def list_entries(
         query = select(AuditLog).where(*conditions).order_by(order)
         if limit is not None:
             query = query.limit(limit)
+        opener = _Opener(db)
         rows = [
             AuditEntry(e.id or 0, e.at, e.actor, e.action, e.entity, e.entity_id,
-                       names.get(e.village_id, "") if e.village_id is not None else "", e.before, e.after)
+                       names.get(e.village_id, "") if e.village_id is not None else "",
+                       opener.shown(e.id or 0, "before", e.before), opener.shown(e.id or 0, "after", e.after))
             for e in session.exec(query)
         ]
     return AuditListing(tuple(rows), int(total))

@@ -38,9 +38,14 @@ class BackupEntry:
 class RestoreResult:
     restored_from: Path
     safety_copy: Path  # the database as it was just before the restore
+    # The recovery code of the data key made by the restore: a backup from before encryption is
+    # encrypted as it is put back, under a new key (issue 17). Shown once, like init's.
+    recovery_code: str | None = None
 
 
 def kind_label(reason: str) -> str:
+    if reason.endswith(backup.PLAINTEXT_SUFFIX):
+        return kind_label(reason.removesuffix(backup.PLAINTEXT_SUFFIX)) + "（明文，未加密）"
     if reason == backup.DAILY:
         return "每日自动备份"
     if reason == backup.MANUAL:
@@ -116,11 +121,12 @@ def restore(db: Database, name_or_path: str | Path, actor: str) -> RestoreResult
         raise ServiceError(str(exc)) from exc
     safety = backup.backup_sqlite(target, backup.BEFORE_RESTORE)
     _copy_into(db, source, target)
+    db.recovery_code = None  # a code shown when this database was opened is not the restored copy's
     bring_up_to_date(db)
     with db.transaction() as session:
         audit.record(session, actor, "restore", "database", None,
                      after={"from": source.name, "safety_copy": safety.name})
-    return RestoreResult(source, safety)
+    return RestoreResult(source, safety, db.recovery_code)
 
 
 def _copy_into(db: Database, source: Path, target: Path) -> None:
@@ -138,3 +144,44 @@ def _copy_into(db: Database, source: Path, target: Path) -> None:
         raise ServiceError("恢复没有完成（复制备份时出错），当前数据库没有改动") from exc
     finally:
         reader.close()
+
+
+def plaintext_backups(db: Database) -> list[BackupEntry]:
+    """The backups that hold ID numbers, phones or accounts in clear: named so by the upgrade, or taken
+    while the database still held them (its layout from before 0013). A file whose layout cannot be
+    read is left out: it is not known to be one."""
+    found = []
+    for entry in list_backups(db):
+        revision = backup.backup_revision(entry.path)
+        if entry.path.stem.endswith(backup.PLAINTEXT_SUFFIX) or (
+                revision is not None and migrations.holds_plain_numbers(revision)):
+            found.append(entry)
+    return found
+
+
+def forget_plaintext(db: Database, actor: str) -> list[str]:
+    """Delete the backups that hold personal numbers in clear (once the upgraded database is checked);
+    the names deleted, in the audit log too. A file that cannot be deleted is named and nothing more
+    is claimed."""
+    _file_database(db)
+    if db.read_only_reason:
+        raise DatabaseReadOnly(db.read_only_reason)
+    with db.reading() as session:
+        current = migrations.stored_revision(session.connection())
+    if migrations.holds_plain_numbers(current):
+        raise ServiceError("数据库本身还没有加密，不能删除升级前的备份")
+    deleted: list[str] = []
+    failed: list[str] = []
+    for entry in plaintext_backups(db):
+        try:
+            entry.path.unlink()
+            deleted.append(entry.name)
+        except OSError:
+            failed.append(entry.name)
+    if deleted:
+        with db.transaction() as session:
+            audit.record(session, actor, "delete", "database", None, after={"file": deleted, "how": "明文备份"})
+    if failed:
+        raise ServiceError(f"有 {len(failed)} 个明文备份删不掉（可能正被其他程序打开），请关闭后再试："
+                           + "、".join(failed), [f"已删除：{name}" for name in deleted])
+    return deleted

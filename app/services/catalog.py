@@ -38,7 +38,7 @@ class CatalogView:
         raise NotFound(f"目录中没有编号为“{code}”的事项")
 
 
-def _entry(item: CatalogItem) -> CatalogEntry:
+def catalog_entry(item: CatalogItem) -> CatalogEntry:
     return CatalogEntry(
         code=item.code, name=item.name, content=item.content, basis=item.basis, time_limit=item.time_limit,
         responsible=item.responsible, channels=tuple(c for c in item.channels.split("|") if c),
@@ -55,10 +55,10 @@ def latest_version(session: Session, village_id: int | None) -> CatalogVersion |
 
 def version_entries(session: Session, version: CatalogVersion) -> list[CatalogEntry]:
     items = session.exec(select(CatalogItem).where(CatalogItem.version_id == version.id).order_by(CatalogItem.position))
-    return [_entry(item) for item in items]
+    return [catalog_entry(item) for item in items]
 
 
-def _save_version(session: Session, village: Village | None, entries: list[CatalogEntry], standard_number: int,
+def save_version(session: Session, village: Village | None, entries: list[CatalogEntry], standard_number: int,
                   note: str, actor: str) -> CatalogVersion:
     previous = latest_version(session, village.id if village else None)
     version = CatalogVersion(
@@ -89,7 +89,7 @@ def ensure_standard(session: Session, actor: str) -> CatalogVersion:
     version = latest_version(session, None)
     if version is None:
         source, entries = load_standard(resource_path("seed", "disclosure_catalog.json"))
-        version = _save_version(session, None, entries, 0, f"标准目录（数据文件第 {source} 版）", actor)
+        version = save_version(session, None, entries, 0, f"标准目录（数据文件第 {source} 版）", actor)
     return version
 
 
@@ -99,7 +99,7 @@ def ensure_village_catalog(session: Session, village: Village, actor: str) -> Ca
     if version is None:
         standard = ensure_standard(session, actor)
         entries = merge_for_village(version_entries(session, standard), [])
-        version = _save_version(session, village, entries, standard.number, "按乡镇标准目录建立", actor)
+        version = save_version(session, village, entries, standard.number, "按乡镇标准目录建立", actor)
     return version
 
 
@@ -168,7 +168,7 @@ def save_standard_item(db: Database, entry: CatalogEntry, actor: str, note: str 
     with db.transaction() as session:
         current = ensure_standard(session, actor)
         entries = _upsert(version_entries(session, current), entry, STANDARD)
-        version = _save_version(session, None, entries, 0, note or f"修改标准事项：{entry.name}", actor)
+        version = save_version(session, None, entries, 0, note or f"修改标准事项：{entry.name}", actor)
         return _view(session, None, version)
 
 
@@ -180,7 +180,7 @@ def remove_standard_item(db: Database, code: str, reason: str, actor: str) -> Ca
         kept = [e for e in entries if e.code != code]
         if len(kept) == len(entries):
             raise NotFound(f"标准目录中没有编号为“{code}”的事项")
-        version = _save_version(session, None, kept, 0, f"删除标准事项 {code}：{reason.strip()}", actor)
+        version = save_version(session, None, kept, 0, f"删除标准事项 {code}：{reason.strip()}", actor)
         return _view(session, None, version)
 
 
@@ -195,7 +195,7 @@ def push_standard(db: Database, actor: str) -> int:
             if current.standard_number == standard.number:
                 continue
             own = [e for e in version_entries(session, current) if e.origin == VILLAGE]
-            _save_version(session, village, merge_for_village(standard_entries, own), standard.number,
+            save_version(session, village, merge_for_village(standard_entries, own), standard.number,
                           f"乡镇下发标准目录第 {standard.number} 版", actor)
             changed += 1
         return changed
@@ -210,7 +210,7 @@ def save_village_item(db: Database, village_name: str, entry: CatalogEntry, acto
         village = find_village(session, village_name)
         current = ensure_village_catalog(session, village, actor)
         entries = _upsert(version_entries(session, current), entry, VILLAGE)
-        version = _save_version(session, village, entries, current.standard_number,
+        version = save_version(session, village, entries, current.standard_number,
                                 f"本村事项：{entry.name}", actor)
         return _view(session, village, version)
 
@@ -227,7 +227,7 @@ def remove_village_item(db: Database, village_name: str, code: str, reason: str,
             raise NotFound(f"目录中没有编号为“{code}”的事项")
         if target.origin != VILLAGE:
             raise ServiceError("标准事项由乡镇统一修改并下发，村里不能删除")
-        version = _save_version(session, village, [e for e in entries if e.code != code],
+        version = save_version(session, village, [e for e in entries if e.code != code],
                                 current.standard_number, f"删除本村事项 {code}：{reason.strip()}", actor)
         return _view(session, village, version)
 

@@ -25,6 +25,34 @@ class Cancelled(ServiceError):
         super().__init__("已取消，没有写入任何数据")
 
 
+NO_PERMISSION = "您没有权限做这项操作（数据库拒绝了：只能改动自己负责的村、自己的角色允许的数据），没有写入任何数据"
+POSTED_MONTH = "该月公开表已经张贴，发放记录已锁定，不能增加、修改或删除；要改金额请用“更正”并写明原因"
+AUDIT_APPEND_ONLY = "操作日志只能追加，不能修改或删除"
+_INSUFFICIENT_PRIVILEGE = "42501"  # PostgreSQL: no grant, or a row-level security WITH CHECK failed
+
+
+def database_refusal(error: BaseException) -> str | None:
+    """What the database refused and why, as the clerk's sentence; None when it was not a refusal.
+
+    Looks through SQLAlchemy's wrapper to the driver's error (its SQLSTATE, or the trigger's word)."""
+    from app.storage.pg_security import AUDIT_APPEND_ONLY as audit_word
+    from app.storage.pg_security import POSTED_MONTH as posted_word
+
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        said = str(current)
+        if posted_word in said:
+            return POSTED_MONTH
+        if audit_word in said:
+            return AUDIT_APPEND_ONLY
+        if getattr(current, "sqlstate", None) == _INSUFFICIENT_PRIVILEGE:
+            return NO_PERMISSION
+        current = getattr(current, "orig", None) or current.__cause__
+    return None
+
+
 _READ_ONLY_WORDS = ("attempt to write a readonly database", "read-only file system")
 
 
@@ -36,6 +64,9 @@ def describe_failure(error: BaseException) -> str:
     """
     from app.storage.disk_space import is_disk_full
 
+    refused = database_refusal(error)
+    if refused is not None:
+        return refused
     text = str(error).lower()
     if is_disk_full(error):
         return "磁盘空间已满，操作没有完成，数据库没有改动。请清理磁盘（删除不用的文件或清空回收站）后重试"

@@ -38,6 +38,7 @@ from app.services.bulletin import locked_message, posted_among
 from app.services.errors import Cancelled, ServiceError
 from app.services.thresholds import plausible_max_fen
 from app.services.villages import find_village
+from app.storage import pg_security
 from app.storage.bulk import Column, Every, bulk_insert, roomy_cache
 from app.storage.engine import Database
 from app.storage.keys import cipher_for
@@ -257,8 +258,9 @@ def _import_payouts(
         # dry run and the import both come through here, so they cannot disagree.
         problems.extend(find_duplicates(table.rows, lambda name: subsidy_ids[name][1] if name in subsidy_ids else name))
         numbers = set(map(attrgetter("id_number"), table.rows))
-        people = _existing_people(session, numbers)
+        people = existing_people(session, numbers)
         problems.extend(_name_conflicts(table, people))
+        problems.extend(_registered_elsewhere(session, table, people))
         problems.extend(_already_paid(session, table, people, subsidy_ids))
     if problems:
         raise _refuse(file_name, problems)
@@ -334,7 +336,7 @@ def _resolve_subsidies(table: ParsedTable, index: dict) -> tuple[dict[str, tuple
     return resolved, problems
 
 
-def _existing_people(session, id_numbers: set[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
+def existing_people(session, id_numbers: set[str]) -> dict[str, tuple[int, str, int | None, str, str]]:
     """id_number → (person id, name, group id, masked phone, masked account) for the numbers the
     database knows: found by their blind index (issue 17), nothing decrypted.
 
@@ -380,6 +382,23 @@ def _name_conflicts(table: ParsedTable, people: dict) -> list[Problem]:
                 )
             )
     return problems
+
+
+def _registered_elsewhere(session, table: ParsedTable, people: dict) -> list[Problem]:
+    """On a township server a clerk sees only their villages' people (row-level security, issue 16): a
+    number registered in another village is not found above, and adding it again would break the unique
+    ID index. The clerk is told so, per row, and nothing is written."""
+    unseen = sorted({row.id_number for row in table.rows} - people.keys())
+    if not unseen or session.get_bind().dialect.name != "postgresql":
+        return []
+    index_of = dict(zip(unseen, cipher_for(session.get_bind()).blind_indexes(unseen), strict=True))
+    taken = pg_security.registered(session.connection(), list(index_of.values()))
+    letter, header = table.column_ref(Col.ID_NUMBER)
+    return [
+        Problem("这个身份证号的人员已登记在本乡镇的其他村，您的账号看不到也不能再次登记：请核对身份证号；"
+                "如此人确已迁入本村，请乡镇管理员导入这一行", row=row.row, column=letter, header=header)
+        for row in table.rows if index_of.get(row.id_number) in taken
+    ]
 
 
 def _already_paid(session, table: ParsedTable, people: dict, subsidy_ids: dict) -> list[Problem]:
@@ -444,9 +463,9 @@ def _write(
         session.add(batch)
         session.flush()
         result.batch_id = batch.id
-        group_ids = _ensure_groups(session, village_id, {row.group for row in table.rows if row.group})
+        group_ids = ensure_groups(session, village_id, {row.group for row in table.rows if row.group})
         with roomy_cache(connection):
-            person_ids = _write_people(connection, table, village_id, group_ids, people)
+            person_ids = write_people(connection, table, village_id, group_ids, people)
             _write_payouts(connection, table, village_id, subsidy_ids, person_ids, batch.id or 0, progress, cancelled)
         audit.record(
             session,
@@ -511,7 +530,7 @@ def _write_payouts(
         progress("写入数据库", min(start + _WRITE_CHUNK, total_rows), total_rows)
 
 
-def _ensure_groups(session, village_id: int, wanted: set[str]) -> dict[str, int]:
+def ensure_groups(session, village_id: int, wanted: set[str]) -> dict[str, int]:
     table = VillagerGroup.__table__
     existing = dict(
         session.execute(select(table.c.name, table.c.id).where(table.c.village_id == village_id)).all()
@@ -532,7 +551,7 @@ def _slice(columns: dict[str, Column], start: int, stop: int) -> dict[str, Colum
 _PEOPLE_SLICE = 20_000  # new people encrypted and written per slice
 
 
-def _write_people(connection, table: ParsedTable, village_id: int, group_ids: dict[str, int], people: dict) -> dict[str, int]:
+def write_people(connection, table: ParsedTable, village_id: int, group_ids: dict[str, int], people: dict) -> dict[str, int]:
     """Insert the people the database does not know (their first row speaks for them) and fill in what
     it lacks of those it knows; id_number → person id for every row."""
     person_table = Person.__table__

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from sqlmodel import Session, select
 
 from app.core import notices as rules
-from app.core.disclosure import Channel, scrub_free_text
+from app.core.disclosure import Channel, mask_id, scrub_free_text
 from app.core.notices import NoticeRefused, Outcome, State
 from app.core.workdays import CalendarUnknown, HolidayTable, WorkCalendar
 from app.outputs.notice_pdf import NoticeLine, NoticeSheet, ObjectionLine, Signature
@@ -24,6 +24,7 @@ from app.services.errors import NotFound, ServiceError
 from app.services.ledger import LedgerFilter, fetch_all
 from app.services.villages import find_village
 from app.storage.engine import Database
+from app.storage.keys import cipher_for
 from app.storage.models import (
     AppSetting,
     Notice,
@@ -34,8 +35,9 @@ from app.storage.models import (
     Township,
     Village,
 )
+from app.storage.sealed import seal_notice_id
 
-_HOLIDAY_KEY = "holidays.{year}"
+HOLIDAY_KEY = "holidays.{year}"
 
 
 # --- the township's typed-in holiday tables (domain.md, "Working days") -------------------------
@@ -58,7 +60,7 @@ def save_holiday_table(db: Database, year: int, holidays: list[dt.date], workday
         raise ServiceError(f"日期 {wrong[0].isoformat()} 不在 {year} 年")
     value = json.dumps({"holidays": sorted(d.isoformat() for d in holidays),
                         "workdays": sorted(d.isoformat() for d in workdays)}, ensure_ascii=False)
-    key = _HOLIDAY_KEY.format(year=year)
+    key = HOLIDAY_KEY.format(year=year)
     with db.transaction() as session:
         setting = session.get(AppSetting, key)
         before = setting.value if setting else ""
@@ -124,14 +126,28 @@ def _validate(session: Session, village: Village, draft: NoticeDraft, actor: str
 
 
 def _add_rows(session: Session, notice_id: int, rows: tuple[RowInput, ...] | list[RowInput], first: int = 1) -> None:
+    added: list[tuple[NoticeRow, str]] = []
     for position, row in enumerate(rows, start=first):
         if not row.name.strip():
             raise ServiceError(f"附表第 {position} 行没有姓名")
-        session.add(NoticeRow(
-            notice_id=notice_id, position=position, name=row.name.strip(), id_number=row.id_number.strip(),
+        given = row.id_number.strip()
+        masked = mask_id(given)
+        number = given if masked != given else ""  # rows copied from the ledger come masked: nothing to seal
+        stored = NoticeRow(
+            notice_id=notice_id, position=position, name=row.name.strip(), id_masked=masked,
             group_name=row.group.strip(), item=row.item.strip(), amount_fen=row.amount_fen, note=row.note.strip(),
             sensitive=row.sensitive, cadre_relative=row.cadre_relative, payout_id=row.payout_id,
-        ))
+        )
+        session.add(stored)
+        added.append((stored, number))
+    if not any(number for _, number in added):
+        return
+    session.flush()  # the rows' ids: each number is sealed to its row (app.storage.sealed)
+    cipher = cipher_for(session.get_bind())
+    for stored, number in added:
+        if number:
+            stored.id_cipher = seal_notice_id(cipher, stored.id or 0, number)
+            session.add(stored)
 
 
 def create_notice(db: Database, draft: NoticeDraft, actor: str) -> int:
@@ -380,7 +396,9 @@ class NoticeView:
 
 @dataclass(frozen=True)
 class NoticeRowView:
-    """A row of the notice's table, the ID number as stored (the window masks it through the gate)."""
+    """A row of the notice's table. The ID number in its masked form: the screen and every sheet mask
+    it anyway (the wall's mask keeps what the stored form keeps, a sensitive row's hides it all), so no
+    notice output needs the number itself, which stays sealed (issue 17)."""
 
     position: int
     name: str
@@ -438,7 +456,7 @@ def _notice_view(notice: Notice) -> NoticeView:
 
 
 def _row_view(row: NoticeRow) -> NoticeRowView:
-    return NoticeRowView(row.position, row.name, row.id_number, row.group_name, row.item, row.amount_fen, row.note,
+    return NoticeRowView(row.position, row.name, row.id_masked, row.group_name, row.item, row.amount_fen, row.note,
                          row.sensitive, row.cadre_relative, row.payout_id)
 
 

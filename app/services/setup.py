@@ -49,6 +49,13 @@ def ensure_township(session: Session, actor: str, name: str | None = None) -> To
 
 def initialize(db: Database, actor: str, township_name: str | None = None) -> int:
     """Idempotent: returns how many subsidy types were added."""
+    from app.services.catalog import ensure_standard  # both import setup's neighbours: imported here
+    from app.services.exchange_keys import ensure_keys
+
     with db.transaction() as session:
         ensure_township(session, actor, township_name)
+        ensure_keys(session, actor)  # the exchange key pair (issue 16), made once
+        # The township's standard catalog, made by whoever initializes: on a township server a clerk may
+        # not create it (row-level security), and their village's first catalog is copied from it.
+        ensure_standard(session, actor)
         return seed_subsidy_types(session, actor)

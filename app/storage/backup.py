@@ -9,7 +9,8 @@ leaves at most a hidden `.part` file, never a file under a backup's name (the is
 
 Names: <database stem>-<YYYYmmdd>T<HHMMSS>-<reason>.sqlite3 (a letter after the time when two
 share a second), reasons "daily" (rotated, see backup_rotation), "before-<revision>" (an upgrade),
-"before-restore" and "manual" (kept). The letter T keeps the date and time two short numbers: as
+"before-restore" and "manual" (kept); "before-<revision>-plaintext" when the database still held
+personal numbers in clear (issue 17: the copy is too, and says so). The letter T keeps the date and time two short numbers: as
 one run of digits the disclosure gate would mask them as an account number wherever a name is shown.
 """
 
@@ -33,6 +34,8 @@ from app.storage.private_files import create_temporary, make_private_dir, sync_f
 DAILY = "daily"
 MANUAL = "manual"
 BEFORE_RESTORE = "before-restore"
+PLAINTEXT_SUFFIX = "-plaintext"  # the reason of an upgrade's backup that holds personal numbers in clear
+FORGET_PLAINTEXT = "cunwu backup forget-plaintext"
 _STAMP = "%Y%m%dT%H%M%S"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})[a-z]?-(?P<reason>[a-z0-9-]+)\.sqlite3$")
 _naming = threading.Lock()  # two backups of one database in one second get two names
@@ -213,3 +216,22 @@ def take_daily_backup(db_path: Path, now: dt.datetime | None = None) -> Path:
             except OSError:
                 pass  # tried again tomorrow
     return path
+
+
+def plaintext_warning(path: Path) -> str:
+    """One sentence for the window and the command line: where the plain copy is, and how to delete it."""
+    return (f"升级前的备份“{path}”和 backups 文件夹中更早的备份里，身份证号、电话和账号都是明文（没有加密）："
+            f"请确认升级后的数据无误后，执行“{FORGET_PLAINTEXT}”把这些明文备份删除")
+
+
+def backup_revision(path: Path) -> str | None:
+    """The layout version of a backup file (None: none recorded, or not readable as a database)."""
+    try:
+        connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        try:
+            row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return None
+    return row[0] if row else None

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from app.storage import backup, instance_lock, keys, migrations, network_drive, open_mode
+from app.storage import backup, instance_lock, keys, migrations, network_drive, open_mode, pg_security
 from app.storage.disk_space import NotEnoughSpace, looks_like_full_disk
 from app.storage.errors import (
     BackupFailed,
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["BackupFailed", "Database", "DatabaseCorrupt", "DatabaseOpenError", "DatabaseReadOnly", "open_database"]
 
 BUSY_TIMEOUT_MS = 10_000
+SERVER_CONNECT_TIMEOUT_S = 5
 
 
 ANALYSIS_ROWS = 20_000  # rows sampled per index by ANALYZE: enough for the planner to choose well
@@ -205,7 +206,7 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
         existed = path.stat().st_size > 0
         if existed and _check_due(path, ticket.read_only_reason):
             _quick_check(database.engine, path)
-        if migrate:
+        if migrate and (unlock or not existed):  # `key recover` upgrades nothing: 0013 needs the key it brings
             _migrate(database, had_data=existed)
         if unlock and database.recovery_code is None:
             keys.unlock(database.engine)
@@ -306,28 +307,26 @@ def _migrate(database: Database, had_data: bool) -> None:
             f"这个数据库需要升级到新版本的格式才能使用，但它是只读的（{database.read_only_reason}）。"
             "请把它复制到本机硬盘上可以写入的文件夹，再用村务公开助手打开"
         )
-    encrypting = has_tables and not _is_encrypted(database.engine)
+    encrypting = has_tables and migrations.holds_plain_numbers(current)
+    if encrypting and current is not None:
+        # 0013 seals under this account's key: a copy this account holds no key for is refused now, before
+        # a backup is taken (None: a database from before 0010, which 0010 gives a key).
+        keys.unlock(database.engine)
     if had_data and has_tables and database.path is not None:
-        # Before 0010 a database holds ID numbers in clear: its backup says so in its name.
-        reason = f"before-{head}-plaintext" if encrypting else f"before-{head}"
+        # A database that still holds personal numbers in clear: its backup says so in its name (the
+        # copy is not encrypted: restoring it would only bring those numbers back to be encrypted again,
+        # and its blocks stay on the disk whatever replaces the file; the clerk deletes it once the
+        # upgrade is checked, `cunwu backup forget-plaintext`).
+        reason = f"before-{head}{backup.PLAINTEXT_SUFFIX}" if encrypting else f"before-{head}"
         try:
             database.backup_path = backup.backup_sqlite(database.path, reason)
         except BackupFailed as exc:
             raise BackupFailed(f"升级数据库之前要先备份，备份没有做成，所以没有升级。{exc}") from exc
         if encrypting:
-            database.warnings.append(
-                f"升级前的备份“{database.backup_path.name}”和 backups 文件夹中更早的备份里，身份证号、电话和账号"
-                "都没有加密：请确认升级后的数据库无误后删除它们，或把它们存放在安全的地方")
+            database.warnings.append(backup.plaintext_warning(database.backup_path))
     database.recovery_code = _upgrade(database.engine)
-    if database.recovery_code is not None and database.engine.dialect.name == "sqlite":
+    if encrypting and database.engine.dialect.name == "sqlite":
         _vacuum(database.engine)
-
-
-def _is_encrypted(engine: Engine) -> bool:
-    with engine.connect() as connection:
-        if not inspect(connection).has_table("app_setting"):
-            return False
-        return keys.is_encrypted(connection)
 
 
 def _upgrade(engine: Engine) -> str | None:
@@ -367,12 +366,26 @@ def _vacuum(engine: Engine) -> None:
 
 
 def _open_server(url: str, migrate: bool, unlock: bool) -> Database:
-    database = Database(engine=create_engine(url, pool_pre_ping=True, hide_parameters=True), path=None)
-    if migrate:
-        with database.engine.connect() as connection:
-            migrations.check_known(migrations.current_revision(connection))
-        with database.engine.begin() as connection:
-            database.recovery_code = migrations.upgrade(connection)
-    if unlock and database.recovery_code is None:
-        keys.unlock(database.engine)
+    # A short connect timeout: an unreachable township server is said in seconds, not after minutes.
+    engine = create_engine(url, pool_pre_ping=True, hide_parameters=True,
+                           connect_args={"connect_timeout": SERVER_CONNECT_TIMEOUT_S})
+    database = Database(engine=engine, path=None)
+    try:
+        if migrate and unlock:  # `key recover` upgrades nothing: 0013 needs the key it brings
+            with database.engine.connect() as connection:
+                current = migrations.current_revision(connection)
+                migrations.check_known(current)
+                # Only the owner migrates (issue 16): a person's login has no right to change the tables.
+                needs_owner = current != migrations.head_revision() and not pg_security.is_owner(connection)
+            if needs_owner:
+                raise DatabaseOpenError("数据库需要升级，请乡镇管理员用数据库管理员账号运行 cunwu init")
+            with database.engine.begin() as connection:
+                database.recovery_code = migrations.upgrade(connection)
+        if unlock and database.recovery_code is None:
+            keys.unlock(database.engine)
+    except BaseException:
+        # Every connection back and closed: a refused sign-in tried again in the window must not leave
+        # sessions open on the server (they would also keep the database from being dropped or renamed).
+        engine.dispose()
+        raise
     return database

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
 # The newest revision under db/versions/, known without reading the scripts: opening a database that
 # is already there then never imports Alembic (~0.3 s of the window's start-up). A new revision
 # changes it too; tests/test_storage.py checks that the two agree.
-SCHEMA_HEAD = "0012"
+SCHEMA_HEAD = "0013"
+# From this revision on no personal number is stored in clear (0010 the people, 0013 notice rows and
+# old audit entries; issue 17). Revisions are zero-padded, so they compare as strings.
+SEALED_FROM = "0013"
+
+
+def holds_plain_numbers(revision: str | None) -> bool:
+    """A database (or backup) at this revision may keep ID numbers, phones or accounts in clear."""
+    return revision is None or revision < SEALED_FROM
 
 
 class DatabaseFromNewerVersion(RuntimeError):

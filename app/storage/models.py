@@ -364,7 +364,10 @@ class NoticeRow(SQLModel, table=True):
     notice_id: int = Field(foreign_key="notice.id", index=True)
     position: int
     name: str = Field(max_length=60)
-    id_number: str = Field(default="", max_length=18)
+    # The ID number typed, pasted or copied in: its masked form for the screen and sheets, the number
+    # itself sealed (app.storage.sealed; issue 17, migration 0013). Nothing looks a row up by it.
+    id_masked: str = Field(default="", max_length=18)
+    id_cipher: bytes | None = Field(default=None, sa_column=Column(LargeBinary, nullable=True))
     group_name: str = Field(default="", max_length=50)
     item: str = Field(default="", max_length=100)  # e.g. the subsidy, or 申请面积
     amount_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

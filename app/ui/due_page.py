@@ -48,7 +48,8 @@ TOWNSHIP = "全乡镇（所有村）"
 
 class DuePage(QDialog):
     def __init__(self, db: Database, village: str | None, actor: str, parent: QWidget | None = None,
-                 month: dt.date | None = None, today: dt.date | None = None) -> None:
+                 month: dt.date | None = None, today: dt.date | None = None, township: bool = True) -> None:
+        """`township`: offer the whole township's view (not to a clerk, who sees only their villages)."""
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.runner = TaskRunner(self)
@@ -63,7 +64,8 @@ class DuePage(QDialog):
         self.scope = QComboBox()
         if village:
             self.scope.addItem(f"本村（{village}）", village)
-        self.scope.addItem(TOWNSHIP, None)
+        if township or not village:
+            self.scope.addItem(TOWNSHIP, None)
         self.today = DayEdit(today)
         self.today.setToolTip("按这一天判断“即将到期”“已逾期”")
         top = QHBoxLayout()

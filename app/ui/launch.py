@@ -107,6 +107,17 @@ def run_gui(db: str | None) -> int:
 
 
 def _run_window(app: QApplication, db: str | None) -> int:
+    """One window; again when the clerk chose 切换数据库 (then the sign-in dialog asks where to work)."""
+    ask = False
+    while True:
+        code, again = _one_window(app, db, ask)
+        if not again:
+            return code
+        db, ask = None, True
+
+
+def _one_window(app: QApplication, db: str | None, ask: bool) -> tuple[int, bool]:
+    """The window's exit code, and whether the clerk asked to switch databases."""
     from app.ui.main_window import MainWindow
 
     window = MainWindow(None)
@@ -119,9 +130,28 @@ def _run_window(app: QApplication, db: str | None) -> int:
         from app.services.audit import default_actor
         from app.services.setup import initialize
         from app.services.subsidies import list_subsidies
+        from app.storage import server_errors, server_url
+        from app.ui import sign_in
 
+        signed_in, where, source = None, "", db
+        if db is None and (ask or sign_in.remembered_mode() == sign_in.SERVER):
+            # 本机数据库 or 乡镇服务器: asked at start on a PC that last worked on the server
+            chosen = sign_in.ask(window, window.runner)
+            if chosen is None:
+                window.hide()
+                app.exit(EXIT_OK)
+                return
+            signed_in, where = chosen.signed_in, chosen.where
+            if chosen.needs_key and chosen.url is not None:  # this PC's account has no key yet
+                source = chosen.url.render_as_string(hide_password=False)
+            elif chosen.database is not None:
+                opened.append(chosen.database)
         try:
-            database = _open_or_recover(window, db)
+            with server_errors.as_refusal():
+                database = opened[0] if opened else _open_or_recover(window, source)
+                if database.engine.dialect.name != "sqlite" and signed_in is None:  # --db, or a key recovered
+                    signed_in = sign_in.find_signed_in(database)
+                    where = where or server_url.opened_at(database)[0]
         except _open_errors() as error:
             window.hide()  # not close(): closing the last window would queue a second quit
             messages.refuse(None, f"{APP_TITLE}：无法打开数据库", str(error))
@@ -136,25 +166,28 @@ def _run_window(app: QApplication, db: str | None) -> int:
                 messages.refuse(None, f"{APP_TITLE}：无法打开数据库", messages.error_text(error))
             app.exit(EXIT_REFUSED)
             return
-        opened.append(database)
+        if not opened or opened[0] is not database:
+            opened.append(database)
+        from app.core.roles import Permission
         from app.ui import actor as acting
 
-        # The name chosen on this PC, asked for the first time: the log must say 王文书, not the login.
-        actor = acting.current_or_ask(window) or default_actor()
-        if not list_subsidies(database):
-            initialize(database, actor)  # a new, empty database: seed the subsidy types once
-        window.attach(database, actor)
+        if signed_in is not None:  # the server knows who signed in: the log says that person
+            actor = signed_in.name
+        else:
+            # The name chosen on this PC, asked for the first time: the log must say 王文书, not the login.
+            actor = acting.current_or_ask(window) or default_actor()
+            if not list_subsidies(database):
+                initialize(database, actor)  # a new, empty database: seed the subsidy types once
+        window.attach(database, actor, signed_in, where)
         from app.ui.first_start import first_start_if_needed
 
         # No township or no village yet: 首次设置 asks for them (and each village's phones, board…).
-        first_start_if_needed(window, database, window.runner, actor, on_done=window.refresh)
+        if window.may(Permission.VILLAGES):
+            first_start_if_needed(window, database, window.runner, actor, on_done=window.refresh)
         if database.recovery_code:  # a new database's key, or an upgraded one's (issue 17): shown once
-            from app.core.disclosure import published
+            from app.ui.backup_recovery import show_recovery_code
 
-            with published(database.recovery_code):  # printed on purpose: the gate lets it by
-                messages.inform(window, "请打印并保管恢复码", f"恢复码：{database.recovery_code}",
-                                "数据库中的身份证号、电话和账号已加密。请把恢复码打印或抄下来放进档案盒：换电脑或换账户时要用它"
-                                "（cunwu key recover --code 恢复码）；需要时可用 cunwu key recovery --out 文件 再次打印。")
+            show_recovery_code(window, database.recovery_code)
         for warning in database.warnings:
             messages.warn(window, "提示", warning)
         if database.backup_path:
@@ -163,7 +196,7 @@ def _run_window(app: QApplication, db: str | None) -> int:
     _AfterFirstPaint(window, open_into_window)
     window.show()
     try:
-        return app.exec()
+        return app.exec(), window.switch_requested
     finally:
         window.shutdown()
         window.deleteLater()

@@ -9,6 +9,7 @@ million payouts.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -35,11 +36,13 @@ class LedgerChoices:
     detail: VillageDetail | None  # of the village shown first
 
 
-def load_choices(db: Database, preferred_village: int | None = None) -> LedgerChoices:
+def load_choices(db: Database, preferred_village: int | None = None,
+                 sees: Callable[[int], bool] | None = None) -> LedgerChoices:
+    """`sees`: the villages the signed-in person works on (roles.SignedIn.sees); None: every one."""
     from app.services.subsidies import list_subsidies
     from app.services.villages import village_choices
 
-    villages = village_choices(db)
+    villages = [(i, name) for i, name in village_choices(db) if sees is None or sees(i)]
     subsidies = list_subsidies(db)
     ids = [village_id for village_id, _ in villages]
     first = preferred_village if preferred_village in ids else (ids[0] if ids else None)

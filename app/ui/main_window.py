@@ -22,6 +22,7 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMenu, QToolBar, QVBoxLayout, QWidget
 
 from app import APP_TITLE
+from app.core.roles import Permission, SignedIn, everyone
 from app.services.errors import ServiceError
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
@@ -66,18 +67,26 @@ def _summary(db: Database, flt: LedgerFilter) -> tuple[int, int]:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database | None, actor: str | None = None, parent: QWidget | None = None) -> None:
+    def __init__(self, db: Database | None, actor: str | None = None, parent: QWidget | None = None,
+                 signed_in: SignedIn | None = None) -> None:
         """Without a database only the frame is built, and it shows at once: the start-up path
         (app.ui.launch) calls `build_body` after the first paint, then opens the database and
-        `attach`es it. With a database the whole window is built here."""
+        `attach`es it. With a database the whole window is built here.
+
+        `signed_in`: who works and in which role (issue 16); the window shows only what that role may
+        do. None: on one office PC everyone may do everything (roles.everyone)."""
         super().__init__(parent)
         self.db = db
         self.actor = actor or ""
+        self.signed_in = signed_in or everyone(self.actor)
+        self.where = ""  # 本机 or the township server's address, for the status line
+        self.switch_requested = False  # 切换数据库: app.ui.launch opens the window again, asking where
         self.runner = TaskRunner(self)
         self.subsidies: list[SubsidyInfo] = []
         self.villages: list[tuple[int, str]] = []
         self.detail: VillageDetail | None = None
         self.page_actions: dict[str, QAction] = {}
+        self.action_permissions: dict[QAction, Permission] = {}  # the ledger's own actions
         self.open_pages: dict[str, QWidget] = {}
         self.choices_loaded = False
         self._summary_task: Task | None = None
@@ -104,7 +113,7 @@ class MainWindow(QMainWindow):
             self._update_actions()
         else:
             self.build_body()
-            self.attach(db, actor)
+            self.attach(db, actor, signed_in)
 
     def _fit_to_screen(self) -> None:
         from PySide6.QtGui import QGuiApplication
@@ -172,14 +181,19 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self._update_actions()
 
-    def attach(self, db: Database, actor: str | None = None) -> None:
+    def attach(self, db: Database, actor: str | None = None, signed_in: SignedIn | None = None,
+               where: str = "") -> None:
         """`actor`: the acting person; else the name chosen on this PC (app.ui.actor), asked for at
-        start-up by app.ui.launch, not the OS login."""
+        start-up by app.ui.launch, not the OS login. `signed_in`: the person signed in to the township
+        server (then the actor is that person); None on one office PC. `where`: the server's address."""
         from app.ui import actor as acting
 
         self.build_body()
         self.db = db
-        self.actor = actor or self.actor or acting.remembered()
+        self.actor = (signed_in.name if signed_in else None) or actor or self.actor or acting.remembered()
+        self.signed_in = signed_in or everyone(self.actor)
+        self.where = where
+        self._apply_role()
         self.model.attach(db)
         self.home.db = db
         self.statusBar().clearMessage()
@@ -192,7 +206,47 @@ class MainWindow(QMainWindow):
         name to a title that does not already end with it)."""
         reason = self.db.read_only_reason if self.db is not None else None
         shown = f"{village}（只读：{reason}）" if reason else village
+        if self.on_server():  # several people share the server: the title says who works here
+            shown = f"{shown} · {self.signed_in.label}" if shown else self.signed_in.label
         return f"{shown} — {APP_TITLE}" if shown else APP_TITLE
+
+    def on_server(self) -> bool:
+        return self.db is not None and self.db.engine.dialect.name != "sqlite"
+
+    def may(self, permission: Permission) -> bool:
+        return self.signed_in.may(permission)
+
+    def set_actor(self, name: str) -> None:
+        """切换操作人 on one office PC: the log's name changes, and with it the status line."""
+        self.actor = name
+        if not self.on_server():
+            self.signed_in = everyone(name)
+        self._show_who()
+
+    def _apply_role(self) -> None:
+        """Hide (not just disable) what the signed-in role may not do: the ledger's actions, the pages,
+        and a menu left with nothing in it; a clerk's home page has no township-wide view."""
+        from app.ui import pages
+
+        for action, permission in self.action_permissions.items():
+            action.setVisible(self.may(permission))
+        server = self.on_server()
+        for entry in pages.entries():
+            self.page_actions[entry.name].setVisible(pages.allowed(entry, self.signed_in, server))
+        for menu_action in self.menuBar().actions():
+            menu = menu_action.menu()
+            if menu is not None:
+                menu_action.setVisible(any(a.isVisible() and not a.isSeparator() for a in menu.actions()))
+        if self.table is not None:
+            self.home.whole_township.setVisible(self.signed_in.villages is None)
+        self._show_who()
+
+    def _show_who(self) -> None:
+        """Who works and where, for good in the status line: 本机 or the township server."""
+        if self.on_server():
+            self.who_label.setText(f"{self.signed_in.label} · 乡镇服务器 {self.where}".rstrip())
+        elif self.db is not None:
+            self.who_label.setText(f"操作人：{self.actor} · 本机数据库" if self.actor else "本机数据库")
 
     def _show_open_mode(self) -> None:
         """A database opened read-only says so in the title and, for good, in the status bar."""
@@ -249,7 +303,7 @@ class MainWindow(QMainWindow):
         rows.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         rows.setMinimumWidth(metrics.horizontalAdvance("100000") + 8)
         table.setSortingEnabled(True)
-        table.doubleClicked.connect(lambda _: self.edit_selected())
+        table.doubleClicked.connect(lambda _: self.edit_action.isVisible() and self.edit_selected())
         table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         table.customContextMenuRequested.connect(self._context_menu)
         from PySide6.QtGui import QShortcut
@@ -267,7 +321,8 @@ class MainWindow(QMainWindow):
         self.summary_label = QLabel()
         self.mask_label = QLabel()
         self.mask_label.setStyleSheet("color: #555;")
-        for widget in (self.loading_label, self.summary_label, self.mask_label):
+        self.who_label = QLabel()
+        for widget in (self.loading_label, self.summary_label, self.mask_label, self.who_label):
             bar.addPermanentWidget(widget)
 
     def _action(self, text: str, slot, tip: str = "") -> QAction:
@@ -292,6 +347,11 @@ class MainWindow(QMainWindow):
         self.export_action = self._action("导出 Excel…", self.export_excel, "把当前筛选的发放明细导出为已遮掩的 Excel 表")
         self.refresh_action = self._action("刷新", self.refresh, "重新读取台账")
         self.quit_action = self._action("退出", self.close, "关闭窗口")
+        self.action_permissions = {
+            self.add_action: Permission.EDIT, self.edit_action: Permission.EDIT,
+            self.delete_action: Permission.EDIT, self.correct_action: Permission.CORRECT,
+            self.reveal_action: Permission.REVEAL_ID, self.export_action: Permission.PRINT,
+        }
         # (action, menu, order in the menu, place on the toolbar or None)
         placed: list[tuple[QAction, str, int, int | None]] = [
             (self.export_action, "文件", 120, 310),
@@ -330,7 +390,7 @@ class MainWindow(QMainWindow):
 
         has_village = self.filter_bar is not None and self.filter_bar.village_id() is not None
         return PageContext(
-            window=self, db=self.db, runner=self.runner, actor=self.actor,
+            window=self, db=self.db, runner=self.runner, actor=self.actor, signed_in=self.signed_in,
             village_id=self.filter_bar.village_id() if has_village else None,
             village_name=self.filter_bar.village_name() if has_village else "",
             month=self.filter_bar.selected_month() if has_village else None,
@@ -347,8 +407,8 @@ class MainWindow(QMainWindow):
         from app.ui import pages
 
         entry = pages.entry(name)
-        if self.table is None or not self._usable(entry.needs):
-            return None
+        if self.table is None or not self._usable(entry.needs) or not self.page_actions[name].isVisible():
+            return None  # a shortcut or the home page's button asked for what this role may not open
         opened = entry.opener(self.page_context())
         if isinstance(opened, QWidget):
             self.open_pages[name] = opened
@@ -377,13 +437,13 @@ class MainWindow(QMainWindow):
         """Villages, subsidy types and the shown village's months and groups; then the rows."""
         from app.ui.ledger_choices import load_choices
 
-        db, preferred = self.db, village_id or self.filter_bar.village_id()
+        db, preferred, sees = self.db, village_id or self.filter_bar.village_id(), self.signed_in.sees
         if month is None and not self._remembered:
             month = _remembered_month()  # or ALL_MONTHS, or None: the village's newest
         if self._choices_task is not None:
             self._choices_task.drop()
         self._choices_task = self.runner.start(
-            lambda task: load_choices(db, preferred),
+            lambda task: load_choices(db, preferred, sees),
             on_success=lambda choices: self._choices_arrived(choices, keep_month, month),
             on_failure=self._background_failed,
             lane="choices",
@@ -526,7 +586,7 @@ class MainWindow(QMainWindow):
                 action.setEnabled(False)
             return
         has_village = self.filter_bar.village_id() is not None
-        has_row = self.selected_payout() is not None
+        has_row = self.selected_payout() is not None  # a hidden action stays hidden: enabling does not show it
         for action in (self.add_action, self.export_action):
             action.setEnabled(has_village)
         for action in (self.edit_action, self.delete_action, self.reveal_action):

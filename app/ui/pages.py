@@ -9,6 +9,10 @@ it goes (menu, toolbar, shortcut) and when it can be used:
 
         return settings(ctx.window, ctx.db, ctx.runner, village_id=ctx.village_id)
 
+Who may open it (issue 16): `permission`, a Permission of app.core.roles the signed-in person's role
+must have, else the page is hidden (not just disabled); `local_only` pages exist only on one office
+PC's own database (SQLite), not on the township server.
+
 The main window builds its menus, toolbar, shortcuts and enablement from `entries()` (its own ledger
 actions — 录入, 修改, 删除… — are placed among them by the same `order`s). A page the opener returns is
 kept while it is open as a window attribute (`keep_as`, by default `<name>_page`, e.g.
@@ -28,6 +32,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
+
+from app.core.roles import Permission, SignedIn  # two small enums and a dataclass: cheap before the first paint
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QWidget
@@ -54,6 +60,7 @@ class PageContext:
     db: Database
     runner: TaskRunner  # the one worker mechanism: every database call goes through it
     actor: str
+    signed_in: SignedIn  # who is working, in which role and on which villages
     village_id: int | None
     village_name: str
     month: dt.date | None
@@ -79,6 +86,8 @@ class PageEntry:
     shortcut: str | None
     needs: Needs
     keep_as: str
+    permission: Permission | None = None  # None: every role
+    local_only: bool = False
 
 
 _REGISTRY: dict[str, PageEntry] = {}
@@ -86,14 +95,15 @@ _REGISTRY: dict[str, PageEntry] = {}
 
 def page(title: str, *, menu: str = "村", order: int = 500, tip: str = "", toolbar: int | None = None,
          shortcut: str | None = None, needs: Needs = "village", name: str | None = None,
-         keep_as: str | None = None) -> Callable[[Opener], Opener]:
+         keep_as: str | None = None, permission: Permission | None = Permission.READ,
+         local_only: bool = False) -> Callable[[Opener], Opener]:
     """Register `opener` as a page of the window (see the module's docstring). `name` defaults to the
     function's name without `open_`; registering a name again replaces the earlier page."""
 
     def register(opener: Opener) -> Opener:
         key = name or opener.__name__.removeprefix("open_")
         _REGISTRY[key] = PageEntry(key, title, opener, menu, order, tip, toolbar, shortcut, needs,
-                                   keep_as or f"{key}_page")
+                                   keep_as or f"{key}_page", permission, local_only)
         return opener
 
     return register
@@ -111,6 +121,13 @@ def menu_rank(menu: str) -> int:
     return MENUS.index(menu) if menu in MENUS else len(MENUS)
 
 
+def allowed(entry: PageEntry, signed_in: SignedIn, on_server: bool) -> bool:
+    """Whether the page exists at all for this person here (else its action is hidden)."""
+    if entry.local_only and on_server:
+        return False
+    return entry.permission is None or signed_in.may(entry.permission)
+
+
 def usable(needs: Needs, has_db: bool, has_villages: bool, has_village: bool, has_month: bool) -> bool:
     return has_db and {"database": True, "villages": has_villages, "village": has_village,
                        "month": has_village and has_month}[needs]
@@ -118,7 +135,7 @@ def usable(needs: Needs, has_db: bool, has_villages: bool, has_village: bool, ha
 
 # --- the pages -------------------------------------------------------------------------------------
 @page("导入…", menu="文件", order=100, toolbar=100, shortcut="Ctrl+I", name="import", keep_as="import_wizard",
-      tip="导入县里下发的发放明细（Excel、CSV）")
+      permission=Permission.IMPORT, tip="导入县里下发的发放明细（Excel、CSV）")
 def open_import(ctx: PageContext) -> QWidget | None:
     """The wizard; afterwards the ledger shows the village and month that were imported."""
     from app.ui.import_wizard import ImportContext, ImportWizard
@@ -156,7 +173,7 @@ def _show_imported(ctx: PageContext, result) -> None:  # noqa: ANN001 - app.serv
 
 
 @page("从 Excel 粘贴…", menu="台账", order=105, shortcut="Ctrl+Shift+V", name="paste", keep_as="paste_dialog",
-      tip="把在 Excel、WPS 中复制的发放记录粘贴进台账（与导入一样逐行检查，有错一条都不写入）")
+      permission=Permission.IMPORT, tip="把在 Excel、WPS 中复制的发放记录粘贴进台账（与导入一样逐行检查，有错一条都不写入）")
 def open_paste(ctx: PageContext) -> QWidget | None:
     """Rows copied in Excel: columns confirmed, checked like an import, then imported."""
     from PySide6.QtGui import QGuiApplication
@@ -178,20 +195,21 @@ def open_paste(ctx: PageContext) -> QWidget | None:
 
 
 @page("公开表…", menu="文件", order=110, toolbar=300, shortcut="Ctrl+P", needs="month", keep_as="bulletin_preview",
-      tip="预览、打印本月的惠民惠农补贴资金发放公开表，登记张贴")
+      permission=Permission.PRINT, tip="预览、打印本月的惠民惠农补贴资金发放公开表，登记张贴")
 def open_bulletin(ctx: PageContext) -> QWidget | None:
     """The month's sheet for the wall board: preview, print, save, register the posting."""
     from app.ui.bulletin_preview import BulletinPreviewDialog
 
     dialog = BulletinPreviewDialog(ctx.db, ctx.village_name, ctx.month, ctx.actor, ctx.window, runner=ctx.runner)
+    dialog.post_button.setVisible(ctx.signed_in.may(Permission.POST))  # a supervisor prints, never registers
     dialog.finished.connect(lambda *_: ctx.refresh())  # a registered posting locks the month: the rows say so
     dialog.open()
     dialog.refresh()  # the clerk came for the sheet: show it without another click
     return dialog
 
 
-@page("恢复备份…", menu="文件", order=200, needs="database", name="restore",
-      tip="用一份备份替换现在的数据库（替换前先把现在的数据库备份一份）")
+@page("恢复备份…", menu="文件", order=200, needs="database", name="restore", local_only=True,
+      permission=Permission.USERS, tip="用一份备份替换现在的数据库（替换前先把现在的数据库备份一份）")
 def open_restore(ctx: PageContext) -> QWidget | None:
     """Pick a backup, confirm, restore off the GUI thread; the service checks the backup first and keeps
     a copy of the database as it was (so a restore can itself be undone)."""
@@ -222,6 +240,10 @@ def open_restore(ctx: PageContext) -> QWidget | None:
         ctx.status("", 0)
         messages.inform(parent, "恢复备份", f"已恢复备份：{result.restored_from.name}",
                         f"恢复前的数据库已另存为：{result.safety_copy.name}")
+        if result.recovery_code:  # a backup from before encryption was encrypted under a new key (issue 17)
+            from app.ui.backup_recovery import show_recovery_code
+
+            show_recovery_code(parent, result.recovery_code)
         ctx.refresh()
 
     ctx.runner.start(lambda task: backups.list_backups(db), on_success=chosen,
@@ -229,7 +251,17 @@ def open_restore(ctx: PageContext) -> QWidget | None:
     return None
 
 
-@page("添加村…", menu="村", order=100, needs="database", name="add_village", tip="添加一个行政村")
+@page("切换数据库…", menu="文件", order=210, needs="database", name="switch_database", permission=None,
+      tip="改用本机数据库，或用用户名和密码登录乡镇服务器（窗口会重新打开）")
+def open_switch_database(ctx: PageContext) -> QWidget | None:
+    """Closes the window; app.ui.launch opens it again with the sign-in dialog (本机 or 乡镇服务器)."""
+    ctx.window.switch_requested = True  # type: ignore[attr-defined]
+    ctx.window.close()
+    return None
+
+
+@page("添加村…", menu="村", order=100, needs="database", name="add_village", permission=Permission.VILLAGES,
+      tip="添加一个行政村")
 def open_add_village(ctx: PageContext) -> QWidget | None:
     from app.ui import messages, table_helpers
 
@@ -249,7 +281,8 @@ def open_add_village(ctx: PageContext) -> QWidget | None:
     return None
 
 
-@page("归档…", menu="村", order=200, tip="本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
+@page("归档…", menu="村", order=200, permission=Permission.ARCHIVE,
+      tip="本村的归档文件：登记、附照片、打印归档文件目录和档案盒签")
 def open_archive(ctx: PageContext) -> QWidget | None:
     from app.ui.archive_page import ArchivePage
 
@@ -274,19 +307,20 @@ def open_due(ctx: PageContext) -> QWidget | None:
     from app.ui.due_page import DuePage
 
     village = ctx.village_name if ctx.village_id is not None else None
-    dialog = DuePage(ctx.db, village, ctx.actor, ctx.window, month=ctx.month)
+    dialog = DuePage(ctx.db, village, ctx.actor, ctx.window, month=ctx.month,
+                     township=ctx.signed_in.villages is None)
     dialog.open()
     return dialog
 
 
-@page("切换操作人…", menu="设置", order=200, needs="database", name="actor",
+@page("切换操作人…", menu="设置", order=200, needs="database", name="actor", local_only=True,
       tip="操作日志记下的姓名：在这台电脑上记住，换人时在这里改")
 def open_actor(ctx: PageContext) -> QWidget | None:
     from app.ui import actor
 
     chosen = actor.ask(ctx.window)
     if chosen:
-        ctx.window.actor = chosen  # type: ignore[attr-defined]
+        ctx.window.set_actor(chosen)  # type: ignore[attr-defined]
         ctx.status(f"操作人：{chosen}", 5000)
     return None
 
@@ -307,9 +341,8 @@ def open_settings(ctx: PageContext) -> QWidget | None:
     return settings(ctx.window, ctx.db, ctx.runner, village_id=ctx.village_id, actor=ctx.actor)
 
 
-if _module_exists("app.ui.settings_dialog"):  # listed as soon as the dialog exists
-    page("设置…", menu="设置", order=100, needs="database", name="settings",
-         tip="乡镇名称和代码；各村的监督电话、咨询电话、联系人、公开栏位置、公开时间和全宗号")(open_settings)
+page("设置…", menu="设置", order=100, needs="database", name="settings", permission=Permission.VILLAGES,
+     tip="乡镇名称和代码；各村的监督电话、咨询电话、联系人、公开栏位置、公开时间和全宗号")(open_settings)
 
 
 @page("公开目录…", menu="村", order=205, needs="database",
@@ -324,7 +357,7 @@ def open_catalog(ctx: PageContext) -> QWidget | None:
     return dialog
 
 
-@page("节假日…", menu="设置", order=110, needs="database",
+@page("节假日…", menu="设置", order=110, needs="database", permission=Permission.CATALOG,
       tip="各年的法定节假日和调休上班日期：日历数据不含的年份在这里录入或粘贴")
 def open_holidays(ctx: PageContext) -> QWidget | None:
     from app.ui.holidays_page import HolidaysPage
@@ -334,7 +367,7 @@ def open_holidays(ctx: PageContext) -> QWidget | None:
     return dialog
 
 
-@page("操作日志…", menu="设置", order=300, needs="database", name="audit",
+@page("操作日志…", menu="设置", order=300, needs="database", name="audit", permission=Permission.AUDIT,
       tip="谁在什么时候改了什么（可按村、操作人、日期筛选）；校验操作日志是否被改动过")
 def open_audit(ctx: PageContext) -> QWidget | None:
     """For township staff: the operation log of every village, and its hash-chain check (校验)."""

@@ -16,6 +16,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QFileDialog
 
+from app.core.disclosure import mask_id
 from app.core.idnumber import check_character
 from app.services.notices import NoticeDraft, create_notice, notice_detail
 from app.services.village_settings import update_village
@@ -91,7 +92,7 @@ def test_rows_typed_into_the_table_are_added(db, people, qtbot):
     assert page.row_table.item(0, 3).text() == "2组" and page.row_table.item(0, 5).text() == "800.00"
     rows = notice_detail(db, notice_id).rows
     assert [(r.name, r.id_number, r.group_name, r.amount_fen) for r in rows] == [
-        (people[0].name, people[0].id_number, "2组", 80_000), (people[1].name, "", "", None)]
+        (people[0].name, mask_id(people[0].id_number), "2组", 80_000), (people[1].name, "", "", None)]
 
 
 def test_a_block_pasted_from_excel_is_checked_then_added(db, people, qtbot):
@@ -112,7 +113,7 @@ def test_a_block_pasted_from_excel_is_checked_then_added(db, people, qtbot):
     assert page.status.text() == f"第 {notice_id} 号公示附表加入 3 行"
     rows = notice_detail(db, notice_id).rows
     assert [(r.position, r.name, r.id_number, r.group_name, r.amount_fen) for r in rows] == [
-        (i + 1, p.name, p.id_number, f"{i + 1}组", 50_000 + 100 * i) for i, p in enumerate(people[:3])]
+        (i + 1, p.name, mask_id(p.id_number), f"{i + 1}组", 50_000 + 100 * i) for i, p in enumerate(people[:3])]
 
 
 def test_a_hostile_paste_is_refused_with_row_and_column_and_nothing_is_written(db, people, qtbot, boxes):
