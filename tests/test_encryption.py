@@ -188,8 +188,9 @@ def test_the_key_file_is_private_and_the_key_is_not_in_the_database(db, db_path)
 
 
 def test_upgrading_a_plain_database_encrypts_every_person_and_vacuums(tmp_path):
-    """A database from before 0010: backed up (named as plain text, with a warning), every person
-    encrypted, the plain columns gone, no plain number left in the file; payouts keep their people."""
+    """A database from before 0010: backed up (the copy sealed under the new key, see
+    tests/test_sealed_backup.py), every person encrypted, the plain columns gone, no plain number left
+    in the file or its backups; payouts keep their people."""
     path = tmp_path / "old.sqlite3"
     people = make_people(30, seed=9)
     engine = engine_module.sqlite_engine(path)
@@ -212,8 +213,8 @@ def test_upgrading_a_plain_database_encrypts_every_person_and_vacuums(tmp_path):
     database = open_database(path)
     try:
         assert database.recovery_code and CODE_LINE.match(f"恢复码：{database.recovery_code}")
-        assert database.backup_path is not None and database.backup_path.name.endswith("-plaintext.sqlite3")
-        assert any("没有加密" in warning for warning in database.warnings)
+        assert database.backup_path is not None and database.backup_path.name.endswith("-before-0013.sqlite3.sealed")
+        assert not any("没有加密" in warning for warning in database.warnings)
         with database.reading() as session:
             columns = {row[1] for row in session.execute(text("PRAGMA table_info(person)"))}
             records = fetch_all(session, LedgerFilter(period=OCT))
@@ -225,8 +226,7 @@ def test_upgrading_a_plain_database_encrypts_every_person_and_vacuums(tmp_path):
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         database.close()
-    assert _leaks([path, path.with_name(path.name + "-wal")] if path.with_name(path.name + "-wal").exists() else [path],
-                  _secrets(people)) == []
+    assert _leaks(_files_of(path), _secrets(people)) == []
     again = open_database(path)  # the key file of this account opens it without the code
     try:
         assert again.recovery_code is None and again.backup_path is None

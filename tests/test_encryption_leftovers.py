@@ -1,5 +1,5 @@
 """Issue 17, what 0010 left in clear: notice rows' ID numbers, audit entries naming a personal number,
-the plain pre-upgrade backup, and a restored backup from before encryption (migration 0013)."""
+the pre-upgrade backup (sealed, or plain when the clerk keeps it), and a restored backup from before encryption (migration 0013)."""
 
 from __future__ import annotations
 
@@ -99,8 +99,8 @@ def test_upgrading_seals_old_audit_entries_and_notice_rows_and_the_chain_still_v
 
     again = open_database(db_path)
     try:
-        assert again.backup_path is not None and again.backup_path.name.endswith("-plaintext.sqlite3")
-        assert any("forget-plaintext" in warning and str(again.backup_path) in warning for warning in again.warnings)
+        assert again.backup_path is not None and again.backup_path.name.endswith("-before-0013.sqlite3.sealed")
+        assert not any("forget-plaintext" in warning for warning in again.warnings)
         assert again.recovery_code is None  # the same key: 0013 encrypts under the key this account holds
         result = audit.verify(again)
         assert result.ok, result.summary
@@ -114,12 +114,10 @@ def test_upgrading_seals_old_audit_entries_and_notice_rows_and_the_chain_still_v
         files = [db_path, db_path.with_name(db_path.name + "-wal")]
         assert _leaks([path for path in files if path.exists()], _secrets(people)) == []
 
-        # The plain backup is the one place left; the clerk deletes it once the upgrade is checked.
-        assert _leaks([again.backup_path], {people[0].id_number})
-        deleted = forget_plaintext(again, ACTOR)
-        assert again.backup_path.name in deleted and not again.backup_path.exists()
+        # The pre-upgrade copy is sealed: no backup holds a number, nothing is left for forget-plaintext.
         remaining = sorted(backups_dir(db_path).iterdir())
-        assert _leaks(remaining, _secrets(people)) == []
+        assert again.backup_path in remaining and _leaks(remaining, _secrets(people)) == []
+        assert forget_plaintext(again, ACTOR) == [] and again.backup_path.exists()
 
         # Tampering with a sealed entry is caught: changed, or a sealed text moved from another entry.
         original = entry.after

@@ -86,7 +86,7 @@ def test_upgrade_from_first_revision_keeps_data_and_backs_up_first(tmp_path, mon
     )
     monkeypatch.setattr(migrations, "migrations_dir", lambda: scripts)
 
-    database = open_database(path)
+    database = open_database(path, keep_plain_backup=True)  # the copy left plain, to be read below
     try:
         assert database.backup_path is not None and database.backup_path.exists()
         with database.engine.connect() as connection:

@@ -19,7 +19,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     restore = backup.add_parser("restore", help="从备份恢复：先检查备份，并先把当前数据库备份一份")
     _add_db(restore)
-    restore.add_argument("file", metavar="FILE", help="备份文件（路径，或 cunwu backup list 列出的文件名）")
+    restore.add_argument("file", metavar="FILE",
+                         help="备份文件（路径，或 cunwu backup list 列出的文件名；加密的备份用本账户的密钥打开）")
     restore.set_defaults(handler=cmd_restore)
 
     forget = backup.add_parser("forget-plaintext",

@@ -71,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(init)
     init.add_argument("--demo", action="store_true", help="同时写入演示数据（一个乡镇、三个村、一年的发放记录）")
     init.add_argument("--township", metavar="NAME", help="乡镇名称")
+    init.add_argument("--keep-plain-backup", action="store_true",
+                      help="升级加密时，升级前的备份不加密，保留为明文备份（不建议；确认升级无误后请用 "
+                           "cunwu backup forget-plaintext 删除）")
     init.set_defaults(handler=cmd_init)
 
     gui = commands.add_parser("gui", help="打开图形界面")
@@ -184,7 +187,7 @@ def _open(args: argparse.Namespace, show_code: bool = True):
     from app.storage.server_errors import as_refusal
 
     with as_refusal():  # the township server's refusal (wrong password, unreachable…) as its sentence
-        database = open_database(args.db)
+        database = open_database(args.db, keep_plain_backup=getattr(args, "keep_plain_backup", False))
     if database.recovery_code and show_code:
         say_recovery_code(database.recovery_code, sys.stderr)
     if database.read_only_reason:

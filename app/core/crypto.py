@@ -63,6 +63,12 @@ def _derive(data_key: bytes, label: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=label).derive(data_key)
 
 
+def backup_key(data_key: bytes) -> bytes:
+    """The AES-256-GCM key of a sealed backup file (app.storage.sealed_backup): its own label, so a
+    backup's chunks and the person fields never share a key."""
+    return _derive(data_key, b"cunwu sealed backup v1")
+
+
 def key_check(data_key: bytes, database_id: str) -> str:
     """Stored in the database: tells a right key from a wrong one, and says nothing about it."""
     return hmac.digest(_derive(data_key, b"cunwu key check v1"), database_id.encode(), "sha256").hex()[:INDEX_HEX]

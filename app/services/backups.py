@@ -6,6 +6,10 @@ the backup *into* the open database with SQLite's backup API. That copy is one t
 disk or a crash leaves the current database as it was. The database stays the same file, so its
 lock, its name and the evidence folder beside it stay valid. An older layout is upgraded afterwards,
 as on opening, and the restore is recorded in the restored database's audit log.
+
+A sealed backup (the copy an upgrade that encrypts takes, app.storage.sealed_backup) is first opened
+with this account's data key into a private temporary file beside the database, which goes through
+the same checks and copy and is wiped whatever happens.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
-from app.storage import backup, migrations
+from app.storage import backup, migrations, sealed_backup
 from app.storage.disk_space import NotEnoughSpace, format_size, is_disk_full, require
 from app.storage.engine import Database, DatabaseReadOnly, bring_up_to_date
 from app.storage.paths import backups_dir
@@ -43,7 +47,9 @@ class RestoreResult:
     recovery_code: str | None = None
 
 
-def kind_label(reason: str) -> str:
+def kind_label(reason: str, sealed: bool = False) -> str:
+    if sealed:
+        return kind_label(reason) + "（已加密）"
     if reason.endswith(backup.PLAINTEXT_SUFFIX):
         return kind_label(reason.removesuffix(backup.PLAINTEXT_SUFFIX)) + "（明文，未加密）"
     if reason == backup.DAILY:
@@ -65,8 +71,12 @@ def _file_database(db: Database) -> Path:
 
 def list_backups(db: Database) -> list[BackupEntry]:
     """The database's backups, newest first."""
-    return [BackupEntry(b.path.name, b.path, b.taken_at, kind_label(b.reason), format_size(b.size))
-            for b in backup.list_backups(_file_database(db))]
+    return [_entry(found) for found in backup.list_backups(_file_database(db))]
+
+
+def _entry(found: backup.BackupFile) -> BackupEntry:
+    return BackupEntry(found.path.name, found.path, found.taken_at, kind_label(found.reason, found.sealed),
+                       format_size(found.size))
 
 
 def back_up_now(db: Database) -> Path:
@@ -85,13 +95,18 @@ def find_backup(db: Database, name_or_path: str | Path) -> Path:
     raise NotFound(f"没有找到备份文件“{given.name}”：请用 cunwu backup list 查看有哪些备份")
 
 
-def check_backup(path: Path) -> None:
-    """Refuse a file that must not replace the database; nothing is changed either way."""
+def check_backup(path: Path, name: str | None = None) -> None:
+    """Refuse a file that must not replace the database; nothing is changed either way. `name`: the
+    file the clerk chose, when `path` is what a sealed one was opened into."""
     problem = backup.check_copy(path)
     if problem is None:
         problem = _not_cunwu(path)
     if problem:
-        raise ServiceError(f"备份文件“{path.name}”不能用来恢复：{problem}。当前数据库没有改动")
+        raise _refused(name or path.name, problem)
+
+
+def _refused(name: str, problem: str) -> ServiceError:
+    return ServiceError(f"备份文件“{name}”不能用来恢复：{problem}。当前数据库没有改动")
 
 
 def _not_cunwu(path: Path) -> str | None:
@@ -114,19 +129,41 @@ def restore(db: Database, name_or_path: str | Path, actor: str) -> RestoreResult
     source = find_backup(db, name_or_path)
     if source.resolve() == target.resolve():
         raise ServiceError("这就是正在使用的数据库，不能用它自己来恢复")
-    check_backup(source)
-    try:
-        require("恢复备份", target.parent, source.stat().st_size + backup.database_bytes(target))
+    sealed = sealed_backup.is_sealed(source)
+    try:  # a sealed file opened too needs its room beside the database
+        require("恢复备份", target.parent, source.stat().st_size * (2 if sealed else 1) + backup.database_bytes(target))
     except NotEnoughSpace as exc:
         raise ServiceError(str(exc)) from exc
-    safety = backup.backup_sqlite(target, backup.BEFORE_RESTORE)
-    _copy_into(db, source, target)
+    opened = _open_sealed(source, target) if sealed else source
+    try:
+        check_backup(opened, source.name)
+        safety = backup.backup_sqlite(target, backup.BEFORE_RESTORE)
+        _copy_into(db, opened, target)
+    finally:
+        if opened != source:
+            sealed_backup.wipe(opened)
     db.recovery_code = None  # a code shown when this database was opened is not the restored copy's
     bring_up_to_date(db)
     with db.transaction() as session:
         audit.record(session, actor, "restore", "database", None,
                      after={"from": source.name, "safety_copy": safety.name})
     return RestoreResult(source, safety, db.recovery_code)
+
+
+def _open_sealed(source: Path, target: Path) -> Path:
+    """The sealed backup decrypted into a private temporary file beside the database (the leftover of
+    an earlier restore cut short wiped first: it holds the same kind of data)."""
+    prefix = f".{target.stem}-restoring."
+    for leftover in target.parent.glob(f"{prefix}*.part"):
+        sealed_backup.wipe(leftover)
+    try:
+        return sealed_backup.unseal(source, target.parent, prefix)
+    except sealed_backup.SealedBackupUnreadable as exc:
+        raise _refused(source.name, str(exc)) from exc
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise ServiceError(str(NotEnoughSpace("恢复备份", target.parent, source.stat().st_size))) from exc
+        raise _refused(source.name, "读取或解密时出错") from exc
 
 
 def _copy_into(db: Database, source: Path, target: Path) -> None:
@@ -150,13 +187,7 @@ def plaintext_backups(db: Database) -> list[BackupEntry]:
     """The backups that hold ID numbers, phones or accounts in clear: named so by the upgrade, or taken
     while the database still held them (its layout from before 0013). A file whose layout cannot be
     read is left out: it is not known to be one."""
-    found = []
-    for entry in list_backups(db):
-        revision = backup.backup_revision(entry.path)
-        if entry.path.stem.endswith(backup.PLAINTEXT_SUFFIX) or (
-                revision is not None and migrations.holds_plain_numbers(revision)):
-            found.append(entry)
-    return found
+    return [_entry(found) for found in backup.list_backups(_file_database(db)) if backup.is_plaintext(found)]
 
 
 def forget_plaintext(db: Database, actor: str) -> list[str]:
@@ -173,11 +204,8 @@ def forget_plaintext(db: Database, actor: str) -> list[str]:
     deleted: list[str] = []
     failed: list[str] = []
     for entry in plaintext_backups(db):
-        try:
-            entry.path.unlink()
-            deleted.append(entry.name)
-        except OSError:
-            failed.append(entry.name)
+        sealed_backup.wipe(entry.path)  # overwritten with zeros first: a plain unlink leaves the numbers on disk
+        (failed if entry.path.exists() else deleted).append(entry.name)
     if deleted:
         with db.transaction() as session:
             audit.record(session, actor, "delete", "database", None, after={"file": deleted, "how": "明文备份"})

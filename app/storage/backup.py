@@ -9,8 +9,10 @@ leaves at most a hidden `.part` file, never a file under a backup's name (the is
 
 Names: <database stem>-<YYYYmmdd>T<HHMMSS>-<reason>.sqlite3 (a letter after the time when two
 share a second), reasons "daily" (rotated, see backup_rotation), "before-<revision>" (an upgrade),
-"before-restore" and "manual" (kept); "before-<revision>-plaintext" when the database still held
-personal numbers in clear (issue 17: the copy is too, and says so). The letter T keeps the date and time two short numbers: as
+"before-restore" and "manual" (kept). An upgrade that encrypts (issue 17) seals its copy under the
+data key: "<…>-before-<revision>.sqlite3.sealed" (app.storage.sealed_backup); one the clerk chose to
+keep plain (`init --keep-plain-backup`), or that could not be sealed, is "before-<revision>-plaintext"
+and says so. The letter T keeps the date and time two short numbers: as
 one run of digits the disclosure gate would mask them as an account number wherever a name is shown.
 """
 
@@ -24,7 +26,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.storage import backup_rotation
+from app.storage import backup_rotation, migrations, sealed_backup
 from app.storage.disk_space import MARGIN_BYTES, NotEnoughSpace, is_disk_full, require
 from app.storage.errors import BackupFailed
 from app.storage.open_mode import reason_for
@@ -37,7 +39,8 @@ BEFORE_RESTORE = "before-restore"
 PLAINTEXT_SUFFIX = "-plaintext"  # the reason of an upgrade's backup that holds personal numbers in clear
 FORGET_PLAINTEXT = "cunwu backup forget-plaintext"
 _STAMP = "%Y%m%dT%H%M%S"
-_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})[a-z]?-(?P<reason>[a-z0-9-]+)\.sqlite3$")
+_NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})[a-z]?-(?P<reason>[a-z0-9-]+)\.sqlite3"
+                   rf"(?P<sealed>{re.escape(sealed_backup.SUFFIX)})?$")
 _naming = threading.Lock()  # two backups of one database in one second get two names
 _BUSY_TIMEOUT_S = 10.0
 
@@ -48,6 +51,7 @@ class BackupFile:
     taken_at: dt.datetime  # local time, from the name
     reason: str
     size: int
+    sealed: bool = False  # under the data key (sealed_backup): opened with it before a restore
 
 
 def backup_sqlite(db_path: Path, reason: str, now: dt.datetime | None = None) -> Path:
@@ -179,7 +183,8 @@ def _discard(temporary: Path) -> None:
 
 def _remove_leftovers(folder: Path, stem: str) -> None:
     """Temporary files of this database's interrupted backups (the caller holds its lock)."""
-    pattern = re.compile(rf"^\.{re.escape(stem)}-\d{{8}}T\d{{6}}-[a-z0-9-]+\.sqlite3\.[0-9a-f]{{16}}\.part(-journal)?$")
+    pattern = re.compile(rf"^\.{re.escape(stem)}-\d{{8}}T\d{{6}}-[a-z0-9-]+\.sqlite3({re.escape(sealed_backup.SUFFIX)})?"
+                         r"\.[0-9a-f]{16}\.part(-journal)?$")
     for path in folder.iterdir():
         if pattern.match(path.name):
             _discard(path)
@@ -196,7 +201,7 @@ def list_backups(db_path: Path) -> list[BackupFile]:
         if not match or match["stem"] != db_path.stem or not path.is_file():
             continue
         taken_at = dt.datetime.strptime(match["stamp"], _STAMP)
-        found.append(BackupFile(path, taken_at, match["reason"], path.stat().st_size))
+        found.append(BackupFile(path, taken_at, match["reason"], path.stat().st_size, bool(match["sealed"])))
     return sorted(found, key=lambda backup: backup.taken_at, reverse=True)
 
 
@@ -222,6 +227,24 @@ def plaintext_warning(path: Path) -> str:
     """One sentence for the window and the command line: where the plain copy is, and how to delete it."""
     return (f"升级前的备份“{path}”和 backups 文件夹中更早的备份里，身份证号、电话和账号都是明文（没有加密）："
             f"请确认升级后的数据无误后，执行“{FORGET_PLAINTEXT}”把这些明文备份删除")
+
+
+def older_plaintext_warning(count: int) -> str:
+    """After the upgrade's own copy was sealed: backups taken before it still hold the numbers in clear."""
+    return (f"backups 文件夹中还有 {count} 个升级前的旧备份，里面的身份证号、电话和账号是明文（没有加密）："
+            f"请确认升级后的数据无误后，执行“{FORGET_PLAINTEXT}”把这些明文备份删除")
+
+
+def is_plaintext(found: BackupFile) -> bool:
+    """Holds personal numbers in clear: named so by an upgrade, or taken while the database still held
+    them (a layout from before 0013). A sealed file never; one whose layout cannot be read is not known
+    to be one."""
+    if found.sealed:
+        return False
+    if found.reason.endswith(PLAINTEXT_SUFFIX):
+        return True
+    revision = backup_revision(found.path)
+    return revision is not None and migrations.holds_plain_numbers(revision)
 
 
 def backup_revision(path: Path) -> str | None:

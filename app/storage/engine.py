@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from app.storage import backup, instance_lock, keys, migrations, network_drive, open_mode, pg_security
+from app.storage import backup, instance_lock, keys, migrations, network_drive, open_mode, pg_security, sealed_backup
 from app.storage.disk_space import NotEnoughSpace, looks_like_full_disk
 from app.storage.errors import (
     BackupFailed,
@@ -176,12 +176,14 @@ def _said_plainly(path: Path, read_only_reason: str | None):
 
 
 def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True,
-                  daily_backup: bool = True, unlock: bool = True) -> Database:
+                  daily_backup: bool = True, unlock: bool = True, keep_plain_backup: bool = False) -> Database:
     """Open (creating if needed) and migrate the database; refuse what must not be opened.
 
     The first opening of a day also keeps an automatic backup (backup.take_daily_backup).
     `unlock`: find this account's key of the database (keys.unlock), refusing with one sentence
     (keys.KeyUnavailable) when it has none; False only for `cunwu key recover`, which brings the key.
+    `keep_plain_backup`: an upgrade that encrypts keeps its backup plain, named and warned about as
+    such, instead of sealing it (`cunwu init --keep-plain-backup`: the clerk's choice).
     """
     url = str(db) if db is not None else ""
     if url.startswith(("postgresql:", "postgresql+")):
@@ -207,7 +209,7 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
         if existed and _check_due(path, ticket.read_only_reason):
             _quick_check(database.engine, path)
         if migrate and (unlock or not existed):  # `key recover` upgrades nothing: 0013 needs the key it brings
-            _migrate(database, had_data=existed)
+            _migrate(database, had_data=existed, keep_plain_backup=keep_plain_backup)
         if unlock and database.recovery_code is None:
             keys.unlock(database.engine)
         if migrate and not database.read_only_reason and _statistics_stale(database.engine):
@@ -291,7 +293,7 @@ def bring_up_to_date(database: Database) -> None:
         keys.unlock(database.engine)  # the restored copy's key (another database's copy may need its code)
 
 
-def _migrate(database: Database, had_data: bool) -> None:
+def _migrate(database: Database, had_data: bool, keep_plain_backup: bool = False) -> None:
     with database.engine.connect() as connection:
         if migrations.stored_revision(connection) == migrations.SCHEMA_HEAD:
             return  # already up to date: the common case, decided without Alembic
@@ -313,20 +315,38 @@ def _migrate(database: Database, had_data: bool) -> None:
         # a backup is taken (None: a database from before 0010, which 0010 gives a key).
         keys.unlock(database.engine)
     if had_data and has_tables and database.path is not None:
-        # A database that still holds personal numbers in clear: its backup says so in its name (the
-        # copy is not encrypted: restoring it would only bring those numbers back to be encrypted again,
-        # and its blocks stay on the disk whatever replaces the file; the clerk deletes it once the
-        # upgrade is checked, `cunwu backup forget-plaintext`).
+        # A database that still holds personal numbers in clear: so does its copy, named so until it is
+        # sealed below. It must be taken before the upgrade, and the key to seal it with exists only
+        # after it (0010 makes it), so the plain copy briefly exists.
         reason = f"before-{head}{backup.PLAINTEXT_SUFFIX}" if encrypting else f"before-{head}"
         try:
             database.backup_path = backup.backup_sqlite(database.path, reason)
         except BackupFailed as exc:
             raise BackupFailed(f"升级数据库之前要先备份，备份没有做成，所以没有升级。{exc}") from exc
-        if encrypting:
-            database.warnings.append(backup.plaintext_warning(database.backup_path))
     database.recovery_code = _upgrade(database.engine)
     if encrypting and database.engine.dialect.name == "sqlite":
         _vacuum(database.engine)
+    if encrypting and database.backup_path is not None:
+        _seal_backup(database, keep_plain_backup)
+
+
+def _seal_backup(database: Database, keep_plain: bool) -> None:
+    """The plain pre-upgrade copy sealed under the data key the upgrade made or unlocked, and wiped;
+    kept plain (named and warned about) when the clerk asks, or when it cannot be sealed (the upgrade
+    is done: a failed seal must not undo it)."""
+    assert database.path is not None and database.backup_path is not None
+    plain = database.backup_path
+    if not keep_plain:
+        try:
+            database.backup_path = sealed_backup.seal_copy(plain, database.engine, backup.PLAINTEXT_SUFFIX)
+        except BackupFailed as exc:
+            database.warnings.append(f"升级前的备份没有加密成功（{exc}），保留为明文备份")
+        else:
+            older = sum(backup.is_plaintext(found) for found in backup.list_backups(database.path))
+            if older:
+                database.warnings.append(backup.older_plaintext_warning(older))
+            return
+    database.warnings.append(backup.plaintext_warning(plain))
 
 
 def _upgrade(engine: Engine) -> str | None:

@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.catalog import MANNERS, STANDARD, VILLAGE, CatalogEntry
+from app.core.roles import Permission, SignedIn, everyone
 from app.core.subsidy_types import Rhythm
 from app.services import catalog
 from app.services.catalog import CatalogView
@@ -134,10 +135,13 @@ class ItemDialog(QDialog):
 
 class CatalogPage(QDialog):
     def __init__(self, db: Database, actor: str, villages: Sequence[str], village: str | None = None,
-                 parent: QWidget | None = None) -> None:
-        """`villages`: the names to choose from; `village`: the one shown first (None: the standard set)."""
+                 parent: QWidget | None = None, signed_in: SignedIn | None = None) -> None:
+        """`villages`: the names to choose from; `village`: the one shown first (None: the standard set).
+        `signed_in`: the role decides what may be changed (the township's set: 乡镇; a village's own items:
+        whoever keeps its books); the buttons it may not use are not shown."""
         super().__init__(parent)
         self.db, self.actor = db, actor
+        self.signed_in = signed_in or everyone(actor)
         self.runner = TaskRunner(self)
         self.view: CatalogView | None = None
         self.standard: CatalogView | None = None
@@ -273,10 +277,13 @@ class CatalogPage(QDialog):
         chosen = self.selected()
         township = not self.view.village
         own = chosen is not None and (township or chosen.origin == VILLAGE)
+        editable = self.signed_in.may(Permission.CATALOG if township else Permission.EDIT)
+        for button in (self.add_button, self.edit_button, self.remove_button):
+            button.setVisible(editable)
         self.add_button.setEnabled(True)
         self.edit_button.setEnabled(own)
         self.remove_button.setEnabled(own)
-        self.push_button.setVisible(township)
+        self.push_button.setVisible(township and self.signed_in.may(Permission.CATALOG))
         self.poster_button.setVisible(not township)
         tip = "" if own or chosen is None else "乡镇标准事项由乡镇统一修改并推送，村里不能修改或删除"
         self.edit_button.setToolTip(tip)

@@ -237,6 +237,8 @@ class MainWindow(QMainWindow):
             menu = menu_action.menu()
             if menu is not None:
                 menu_action.setVisible(any(a.isVisible() and not a.isSeparator() for a in menu.actions()))
+                _tidy_separators(menu)
+        _tidy_separators(self.toolbar)
         if self.table is not None:
             self.home.whole_township.setVisible(self.signed_in.villages is None)
         self._show_who()
@@ -794,6 +796,22 @@ def _remembered_month() -> dt.date | None:
         return ALL_MONTHS if text == "all" else dt.date.fromisoformat(text) if text else None
     except ValueError:
         return None
+
+
+def _tidy_separators(target: QMenu | QToolBar) -> None:
+    """Once a role's actions are hidden: no separator first, last or next to another."""
+    pending: QAction | None = None
+    seen_action = False
+    for action in target.actions():
+        if action.isSeparator():
+            action.setVisible(False)
+            if seen_action:
+                pending = action
+        elif action.isVisible():
+            if pending is not None:
+                pending.setVisible(True)
+                pending = None
+            seen_action = True
 
 
 def _add_in_order(target: QMenu | QToolBar, items: list[tuple[int, QAction]]) -> None:

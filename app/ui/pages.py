@@ -291,11 +291,25 @@ def open_archive(ctx: PageContext) -> QWidget | None:
     return dialog
 
 
+def hide_unless(signed_in: SignedIn, needs: dict[QWidget, tuple[Permission, ...]]) -> None:
+    """A page's buttons the role may use none of the permissions for are hidden, not just disabled, as
+    the window's own actions are (MainWindow._apply_role); the database refuses them anyway."""
+    for button, permissions in needs.items():
+        if not any(signed_in.may(permission) for permission in permissions):
+            button.setVisible(False)
+
+
 @page("公示…", menu="村", order=210, tip="本村的公示：起草、审核签署、张贴、异议、近亲属备案、打印")
 def open_notices(ctx: PageContext) -> QWidget | None:
     from app.ui.notices_page import NoticesPage
 
     dialog = NoticesPage(ctx.db, ctx.village_name, ctx.actor, ctx.window)
+    drafting = (dialog.new_button, dialog.payouts_button, dialog.type_rows_button, dialog.remove_row_button,
+                dialog.post_button, dialog.return_button, dialog.objection_button, dialog.handle_button,
+                dialog.relative_button)
+    hide_unless(ctx.signed_in, {**dict.fromkeys(drafting, (Permission.NOTICES,)),
+                                dialog.advance_button: (Permission.NOTICES, Permission.REVIEW),
+                                dialog.print_button: (Permission.PRINT,)})
     dialog.open()
     return dialog
 
@@ -352,7 +366,7 @@ def open_catalog(ctx: PageContext) -> QWidget | None:
     from app.ui.catalog_page import CatalogPage
 
     village = ctx.village_name if ctx.village_id is not None else None
-    dialog = CatalogPage(ctx.db, ctx.actor, [name for _, name in ctx.villages], village, ctx.window)
+    dialog = CatalogPage(ctx.db, ctx.actor, [name for _, name in ctx.villages], village, ctx.window, ctx.signed_in)
     dialog.open()
     return dialog
 

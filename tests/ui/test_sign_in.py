@@ -223,6 +223,9 @@ def test_a_supervisors_window_has_no_import_edit_correction_posting_or_settings(
         assert window.page_actions["bulletin"].isVisible() and window.export_action.isVisible()  # reads and prints
         menus = {action.text() for action in window.menuBar().actions() if action.isVisible()}
         assert {"文件", "台账", "村"} <= menus
+        for bar in (window.toolbar, *(a.menu() for a in window.menuBar().actions() if a.menu() is not None)):
+            shown = [a.isSeparator() for a in bar.actions() if a.isVisible()]  # no separator first, last, doubled
+            assert not shown or (not shown[0] and not shown[-1] and (True, True) not in zip(shown, shown[1:]))
         assert window.open_page("import") is None and window.open_page("settings") is None
         preview = window.open_page("bulletin")
         assert preview is not None and preview.post_button.isHidden()  # prints the sheet, never registers it
@@ -233,6 +236,43 @@ def test_a_supervisors_window_has_no_import_edit_correction_posting_or_settings(
         window._show_who()
         assert window.who_label.text() == "李监督（村务监督委员会） · 乡镇服务器 192.168.1.10/cunwu"
         assert window.title_for(VILLAGE) == f"{VILLAGE} · 李监督（村务监督委员会） — 村务公开助手"
+    finally:
+        settle(qtbot, window)
+        window.shutdown()
+
+
+def test_inside_the_pages_a_supervisor_signs_and_prints_but_drafts_and_edits_nothing(seeded, db, village_id, qtbot):
+    """公示: the supervision committee signs its review step and prints; drafting, posting, objections are the
+    clerk's. 公开目录: nothing to add, change or push (the database refuses it too, issue 16)."""
+    window = role_window(qtbot, db, SignedIn("李监督", Role.SUPERVISOR, frozenset({village_id})))
+    try:
+        notices = window.open_page("notices")
+        assert notices is not None
+        assert notices.new_button.isHidden() and notices.post_button.isHidden() and notices.objection_button.isHidden()
+        assert not notices.advance_button.isHidden() and not notices.print_button.isHidden()
+        notices.reject()
+        catalog = window.open_page("catalog")
+        assert catalog is not None
+        qtbot.waitUntil(lambda: catalog.view is not None, timeout=WAIT_MS)
+        assert catalog.add_button.isHidden() and catalog.edit_button.isHidden() and catalog.push_button.isHidden()
+        assert not catalog.poster_button.isHidden()  # the village's poster: printing is reading
+        catalog.reject()
+    finally:
+        settle(qtbot, window)
+        window.shutdown()
+
+
+def test_a_clerk_edits_their_villages_catalog_but_not_the_townships(seeded, db, village_id, qtbot):
+    window = role_window(qtbot, db, SignedIn("王文书", Role.CLERK, frozenset({village_id})))
+    try:
+        catalog = window.open_page("catalog")
+        assert catalog is not None
+        qtbot.waitUntil(lambda: catalog.view is not None, timeout=WAIT_MS)
+        assert catalog.view.village and not catalog.add_button.isHidden()
+        catalog.scope.setCurrentIndex(catalog.scope.findData(None))  # the township's standard set
+        qtbot.waitUntil(lambda: catalog.view is not None and not catalog.view.village, timeout=WAIT_MS)
+        assert catalog.add_button.isHidden() and catalog.push_button.isHidden()
+        catalog.reject()
     finally:
         settle(qtbot, window)
         window.shutdown()
