@@ -180,6 +180,26 @@ def test_changes_since_the_last_export_travel_and_deletions_too(linked):
     assert len(payouts) == 23 and 99900 in [p[2] for p in payouts]
 
 
+def test_a_phone_and_account_changed_at_the_village_reach_the_township(linked):
+    """The village keeps its people's details; the township's copy follows (a value, never a blank)."""
+    village, township = linked
+    _import(township, _export(village))
+    subsidy = next(s.id for s in list_subsidies(village.db) if s.name == "最低生活保障金")
+    with village.db.reading() as session:
+        row = session.exec(select(Payout).where(Payout.period == NOV).order_by(Payout.id)).first()
+        person = session.get(Person, row.person_id)
+        name, number = person.name, village.db.cipher.decrypt("id_number", person.id_index, person.id_cipher)
+    update_payout(village.db, row.id, PayoutInput(name, number, subsidy, NOV, "560.00", group="1组",
+                                                  phone="13912345678", account="6228480012345678"), ACTOR)
+    result = _import(township, _export(village))
+    assert result.counts["person"].changed == 1, result.summary
+    with township.db.reading() as session:
+        held = session.exec(select(Person).where(Person.id_index == township.db.cipher.blind_index(number))).one()
+        assert township.db.cipher.decrypt("phone", held.id_index, held.phone_cipher) == "13912345678"
+        assert township.db.cipher.decrypt("account", held.id_index, held.account_cipher) == "6228480012345678"
+        assert held.phone_masked == "139****5678"
+
+
 def _flip(data: bytes, position: int) -> bytes:
     return data[:position] + bytes([data[position] ^ 0x01]) + data[position + 1:]
 
@@ -416,3 +436,38 @@ def test_a_package_applies_to_a_township_on_postgresql(village, tmp_path, monkey
         assert _import(township, first).already
         assert not any(c.any for c in _import(township, _export(village)).counts.values())
         assert _contents(database) == held and len(held[1]) == 24
+
+
+@pytest.mark.skipif(not SERVER, reason=NO_SERVER)
+def test_a_township_person_applies_a_package_and_a_clerk_may_not(village, tmp_path, monkeypatch):
+    """On the server the exchange is the township's work (app.storage.pg_security.TOWNSHIP_ONLY): a
+    乡镇管理员 signed in with their own password applies the package; a village's clerk reads no key."""
+    import uuid
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from app.services import users
+    from app.services.errors import NO_PERMISSION, describe_failure
+
+    key_dir = tmp_path / "pg-township-keys"
+    monkeypatch.setenv(keys.KEY_DIR_ENV, str(key_dir))
+    logins: list[str] = []
+    password = "Pw-" + uuid.uuid4().hex
+    with fresh_database(logins=logins) as (_, url):
+        with open_database(url) as owner:
+            initialize(owner, ACTOR, "青山镇")
+            add_village(owner, VILLAGE, ACTOR)
+            for role, villages in (("township", []), ("clerk", [VILLAGE])):
+                logins.append(f"t{uuid.uuid4().hex[:8]}_{role}")
+                users.add_user(owner, logins[-1], role, villages, password, ACTOR)
+        as_person = {login.rsplit("_", 1)[1]: make_url(url).set(username=login, password=password)
+                     .render_as_string(hide_password=False) for login in logins}
+        with open_database(as_person["township"]) as database:
+            township = PC(database, key_dir, monkeypatch)
+            _trade_keys(tmp_path, village, township)
+            assert _import(township, _export(village)).counts["payout"].added == 24
+        with open_database(as_person["clerk"]) as clerk:
+            with pytest.raises(DBAPIError) as refused:
+                exchange_keys.export_public_key(clerk, None, ACTOR)
+        assert describe_failure(refused.value) == NO_PERMISSION

@@ -77,3 +77,10 @@ def test_a_posted_months_payouts_are_refused_to_sql_but_corrected_through_cunwu(
         assert describe_failure(refused.value) == POSTED_MONTH
     made = correct_many(db, [(payout, "600")], "标准调整", ACTOR)
     assert (made[0].old_fen, made[0].new_fen) == (56000, 60000)
+
+
+def test_the_person_signed_in_reads_as_one_name_with_login_and_role():
+    from app.core.roles import Role, SignedIn
+
+    assert SignedIn("李监督", Role.SUPERVISOR).label == "李监督（村务监督委员会）"
+    assert SignedIn("王文书（wang）", Role.CLERK).label == "王文书（wang，村文书）"

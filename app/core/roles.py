@@ -80,6 +80,9 @@ class SignedIn:
 
     @property
     def label(self) -> str:
+        """王文书（村文书）; a name that already carries its login, 王文书（wang）, becomes 王文书（wang，村文书）."""
+        if self.name.endswith("）"):
+            return f"{self.name[:-1]}，{self.role.label}）"
         return f"{self.name}（{self.role.label}）"
 
 

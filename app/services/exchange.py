@@ -463,14 +463,39 @@ class _VillageApply:
         ids = write_people(self.session.connection(), ParsedTable(rows=rows), self.village_id, self.group_ids, self.known)
         for values in self.people.values():  # the village keeps its people's names current
             known = self.known.get(str(values["id_number"]))
-            if known and known[1] != values["name"]:
-                person = self.session.get(Person, known[0])
-                assert person is not None
+            if known is None:
+                continue
+            person = self.session.get(Person, known[0])
+            assert person is not None
+            renamed = known[1] != values["name"]
+            if renamed:
                 person.name = str(values["name"])
                 person.name_initials = names.pinyin_initials(person.name)[:60]
+            if renamed | self._new_numbers(person, values):
                 self.session.add(person)
                 counts.changed += 1
         return {source_id: ids[str(values["id_number"])] for source_id, values in self.people.items()}
+
+    def _new_numbers(self, person: Person, values: dict) -> bool:
+        """The village's own people: a phone or account it holds replaces the township's (the village is
+        where they are kept up to date; the import's rule of filling only what is missing would never
+        carry a change). An empty one leaves the township's value; another village's person is left as is."""
+        if person.village_id != self.village_id:
+            return False
+        phone, account = str(values["phone"] or "").strip(), str(values["account"] or "").strip()
+        held_phone = self.cipher.decrypt("phone", person.id_index, person.phone_cipher)
+        held_account = self.cipher.decrypt("account", person.id_index, person.account_cipher)
+        new_phone = bool(phone) and phone != held_phone
+        new_account = bool(account) and account != held_account
+        if not (new_phone or new_account):
+            return False
+        sealed = self.cipher.seal(str(values["id_number"]), phone if new_phone else "",
+                                  account if new_account else "", person.id_index)
+        if new_phone:
+            person.phone_masked, person.phone_cipher = sealed.phone_masked, sealed.phone_cipher
+        if new_account:
+            person.account_masked, person.account_cipher = sealed.account_masked, sealed.account_cipher
+        return True
 
     def _batches(self, counts: Counts) -> None:
         for values in self.payload["batches"]:
