@@ -390,3 +390,9 @@ def open_audit(ctx: PageContext) -> QWidget | None:
     dialog = AuditPage(ctx.db, [name for _, name in ctx.villages], ctx.window)
     dialog.open()
     return dialog
+
+
+# --- the offline exchange (issue 16): app/ui/exchange_page.py -------------------------------------------
+
+
+# --- people and roles on the township server (issue 16): app/ui/users_page.py ---------------------------
