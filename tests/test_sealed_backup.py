@@ -214,3 +214,27 @@ def test_init_seals_by_default_and_names_older_plain_backups(tmp_path, capsys):
     assert main(["--db", str(path), "backup", "forget-plaintext"]) == 0
     assert capsys.readouterr().out.strip() == f"已删除明文备份：{older.name}"
     assert _leaks(sorted(backups_dir(path).iterdir()), _secrets(people)) == []
+
+
+def test_a_wipe_killed_half_way_leaves_no_zeroed_file_under_a_backups_name(tmp_path, monkeypatch):
+    """The plain copy leaves its name before it is overwritten: a kill during the wipe leaves a
+    temporary leftover (cleared by the next backup), never a broken file that looks like a backup."""
+    from app.storage import backup, sealed_backup
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    plain = folder / "cunwu-20261201T061603-before-0013-plaintext.sqlite3"
+    plain.write_bytes(b"SQLite format 3\x00" + b"140123199001011234" * 1000)
+
+    def killed(_fd: int) -> None:
+        raise SystemExit("killed")
+
+    monkeypatch.setattr(sealed_backup.os, "fsync", killed)
+    with pytest.raises(SystemExit):
+        sealed_backup.wipe(plain)
+    monkeypatch.undo()
+    assert not plain.exists()
+    left = [p.name for p in folder.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".") and left[0].endswith(".part")
+    backup._remove_leftovers(folder, "cunwu")
+    assert list(folder.iterdir()) == []

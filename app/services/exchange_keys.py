@@ -8,13 +8,14 @@ account through its key file, on another PC after `cunwu key recover`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
 from app.core import crypto
 from app.core import exchange_package as package
-from app.core.exchange_package import KeyFile, KeyPair, PublicKeys, b64, unb64
+from app.core.exchange_package import KeyFile, KeyPair, PackageError, PublicKeys, b64, unb64
 from app.services import audit
 from app.services.errors import Conflict, ServiceError
 from app.services.villages import find_village
@@ -39,6 +40,30 @@ class Trusted:
     name: str  # the village's name, or the township's as its key file says
     fingerprint: str
     replaced: str  # the fingerprint it replaced; "" when there was none
+
+
+@dataclass(frozen=True)
+class PeerKey:
+    """A key this database trusts, as the window lists it."""
+
+    village: str | None  # the village whose key it is; None: the township's (at a village)
+    name: str  # as the key file named its owner
+    fingerprint: str
+    trusted_by: str
+    trusted_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class KeysOverview:
+    fingerprint: str  # this database's; "" while it has no key pair (made at init or at first need)
+    peers: list[PeerKey]  # the township's first, then the villages' by name
+
+    @property
+    def township(self) -> PeerKey | None:
+        return next((peer for peer in self.peers if peer.village is None), None)
+
+    def of_village(self, name: str) -> PeerKey | None:
+        return next((peer for peer in self.peers if peer.village == name), None)
 
 
 def _data_key(session: Session) -> tuple[bytes, str] | None:
@@ -106,6 +131,19 @@ def township_name(session: Session) -> str:
     return township.name if township else ""
 
 
+def keys_overview(db: Database) -> KeysOverview:
+    """This database's fingerprint and the keys it trusts (reads only: the key pair is not made here)."""
+    with db.reading() as session:
+        row = session.get(ExchangeKey, KEY_ROW)
+        own = PublicKeys(unb64(row.sign_public), unb64(row.box_public)).fingerprint if row is not None else ""
+        villages = dict(session.exec(select(Village.id, Village.name)).all())
+        peers = [PeerKey(villages.get(peer.village_id, "") if peer.village_id is not None else None, peer.name,
+                         peer.fingerprint, peer.trusted_by, peer.trusted_at)
+                 for peer in session.exec(select(ExchangePeer))]
+    peers.sort(key=lambda peer: (peer.village is not None, peer.village or ""))
+    return KeysOverview(own, peers)
+
+
 def export_public_key(db: Database, village_name: str | None, actor: str) -> KeyExport:
     """The key file: a village PC names its village (`--village`), the township names none."""
     with db.transaction() as session:
@@ -123,7 +161,10 @@ def trust(db: Database, data: bytes, file_name: str, village_name: str | None, r
           actor: str) -> Trusted:
     """Register a village's key (`village_name`, at the township) or the township's (None, at a village).
     Once: a different key for the same sender needs `replace` (and the log keeps both fingerprints)."""
-    key_file = package.read_key_file(data, file_name)
+    try:
+        key_file = package.read_key_file(data, file_name)
+    except PackageError as exc:  # its sentence says which file and why: a refusal, not a failure
+        raise ServiceError(str(exc)) from exc
     with db.transaction() as session:
         village: Village | None = find_village(session, village_name) if village_name else None
         _check_role(key_file, village, file_name)

@@ -187,7 +187,7 @@ def _remove_leftovers(folder: Path, stem: str) -> None:
                          r"\.[0-9a-f]{16}\.part(-journal)?$")
     for path in folder.iterdir():
         if pattern.match(path.name):
-            _discard(path)
+            sealed_backup.wipe(path)  # an interrupted copy or wipe may hold personal numbers in clear
 
 
 def list_backups(db_path: Path) -> list[BackupFile]:

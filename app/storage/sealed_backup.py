@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import struct
 from collections.abc import Iterator
 from pathlib import Path
@@ -208,17 +209,29 @@ def _read_record(source: BinaryIO) -> bytes | None:
 def wipe(path: Path) -> None:
     """Overwrite a plain copy with zeros, flush, then delete it: best effort (a journaling or flash
     file system may keep old blocks elsewhere; the zeros still take the file's own blocks away from
-    a plain reading of the disk). A file that cannot be overwritten is still deleted if it can be."""
+    a plain reading of the disk). A file that cannot be overwritten is still deleted if it can be.
+
+    The file first leaves its name for a temporary one (an atomic rename): killed half-way, the wipe
+    leaves a leftover that the next backup clears (backup._remove_leftovers, with this function), never
+    a zeroed file under a backup's name."""
+    target = path
+    if not (path.name.startswith(".") and path.name.endswith(".part")):
+        hidden = path.with_name(f".{path.name}.{secrets.token_hex(8)}.part")
+        try:
+            os.replace(path, hidden)
+            target = hidden
+        except OSError:
+            pass  # no such file, or it cannot be renamed: overwritten (or left) where it is
     try:
-        size = path.stat().st_size
-        with path.open("r+b") as stream:
+        size = target.stat().st_size
+        with target.open("r+b") as stream:
             for start in range(0, size, CHUNK_BYTES):
                 stream.write(_WIPE_BLOCK[:min(CHUNK_BYTES, size - start)])
             stream.flush()
             os.fsync(stream.fileno())
     except OSError:
         pass
-    for leftover in (path, path.with_name(path.name + "-journal")):
+    for leftover in (target, path.with_name(path.name + "-journal")):
         try:
             leftover.unlink()
         except OSError:

@@ -11,7 +11,7 @@ it goes (menu, toolbar, shortcut) and when it can be used:
 
 Who may open it (issue 16): `permission`, a Permission of app.core.roles the signed-in person's role
 must have, else the page is hidden (not just disabled); `local_only` pages exist only on one office
-PC's own database (SQLite), not on the township server.
+PC's own database (SQLite), not on the township server; `server_only` pages only on the server.
 
 The main window builds its menus, toolbar, shortcuts and enablement from `entries()` (its own ledger
 actions — 录入, 修改, 删除… — are placed among them by the same `order`s). A page the opener returns is
@@ -88,6 +88,7 @@ class PageEntry:
     keep_as: str
     permission: Permission | None = None  # None: every role
     local_only: bool = False
+    server_only: bool = False
 
 
 _REGISTRY: dict[str, PageEntry] = {}
@@ -96,14 +97,14 @@ _REGISTRY: dict[str, PageEntry] = {}
 def page(title: str, *, menu: str = "村", order: int = 500, tip: str = "", toolbar: int | None = None,
          shortcut: str | None = None, needs: Needs = "village", name: str | None = None,
          keep_as: str | None = None, permission: Permission | None = Permission.READ,
-         local_only: bool = False) -> Callable[[Opener], Opener]:
+         local_only: bool = False, server_only: bool = False) -> Callable[[Opener], Opener]:
     """Register `opener` as a page of the window (see the module's docstring). `name` defaults to the
     function's name without `open_`; registering a name again replaces the earlier page."""
 
     def register(opener: Opener) -> Opener:
         key = name or opener.__name__.removeprefix("open_")
         _REGISTRY[key] = PageEntry(key, title, opener, menu, order, tip, toolbar, shortcut, needs,
-                                   keep_as or f"{key}_page", permission, local_only)
+                                   keep_as or f"{key}_page", permission, local_only, server_only)
         return opener
 
     return register
@@ -123,7 +124,7 @@ def menu_rank(menu: str) -> int:
 
 def allowed(entry: PageEntry, signed_in: SignedIn, on_server: bool) -> bool:
     """Whether the page exists at all for this person here (else its action is hidden)."""
-    if entry.local_only and on_server:
+    if (entry.local_only and on_server) or (entry.server_only and not on_server):
         return False
     return entry.permission is None or signed_in.may(entry.permission)
 
@@ -393,6 +394,44 @@ def open_audit(ctx: PageContext) -> QWidget | None:
 
 
 # --- the offline exchange (issue 16): app/ui/exchange_page.py -------------------------------------------
+@page("数据包交换…", menu="文件", order=150, needs="database", name="exchange", permission=Permission.EXCHANGE,
+      tip="没有联网的村与乡镇之间用U盘交换数据包：导出、登记公钥，导出、导入数据包（签名并加密）")
+def open_exchange(ctx: PageContext) -> QWidget | None:
+    """As `cunwu exchange`; afterwards the ledger is reread (an imported package may have added records)."""
+    from app.ui.exchange_page import ExchangePage
+
+    village = ctx.village_name if ctx.village_id is not None else None
+    dialog = ExchangePage(ctx.db, ctx.actor, [name for _, name in ctx.villages], ctx.window, village=village)
+    dialog.finished.connect(lambda *_: ctx.refresh())
+    dialog.open()
+    return dialog
+
 
 
 # --- people and roles on the township server (issue 16): app/ui/users_page.py ---------------------------
+@page("人员和权限…", menu="设置", order=210, needs="database", name="users", permission=Permission.USERS,
+      server_only=True, tip="乡镇服务器上的人员：添加村文书、村务监督委员会和乡镇管理员，停用，设置密码")
+def open_users(ctx: PageContext) -> QWidget | None:
+    from app.ui.users_page import UsersPage
+
+    dialog = UsersPage(ctx.db, ctx.actor, [name for _, name in ctx.villages], ctx.window)
+    dialog.open()
+    return dialog
+
+
+@page("删除明文备份…", menu="文件", order=201, needs="database", name="forget_plaintext", local_only=True,
+      permission=Permission.USERS, tip="升级确认无误后，删除身份证号等没有加密的旧备份")
+def open_forget_plaintext(ctx: PageContext) -> QWidget | None:
+    from app.ui.backup_pages import forget_plaintext
+
+    forget_plaintext(ctx)
+    return None
+
+
+@page("再次打印恢复码…", menu="文件", order=202, needs="database", name="recovery_code", local_only=True,
+      permission=Permission.USERS, tip="把数据密钥的恢复码写到文件里以便打印（记入操作日志）")
+def open_recovery_code(ctx: PageContext) -> QWidget | None:
+    from app.ui.backup_pages import print_recovery_code
+
+    print_recovery_code(ctx)
+    return None
