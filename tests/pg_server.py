@@ -36,3 +36,17 @@ def fresh_database(prefix: str = "cunwu_", logins: list[str] | None = None) -> I
                 connection.execute(text(f'DROP ROLE IF EXISTS "{login}"'))
             pg_security.drop_groups(connection, name)
         admin.dispose()
+
+
+def can_connect(url: str) -> bool:
+    """Whether the server lets this URL's login in (a disabled or wrongly typed one: not)."""
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(url)
+    try:
+        engine.connect().close()
+        return True
+    except OperationalError:
+        return False
+    finally:
+        engine.dispose()

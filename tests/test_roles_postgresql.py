@@ -15,7 +15,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from app.core.periods import parse_month
 from app.core.roles import Role
@@ -33,7 +33,7 @@ from app.storage import migrations
 from app.storage.engine import DatabaseOpenError, open_database
 from tests.conftest import ACTOR, VILLAGE, VILLAGE_CONTACTS
 from tests.payout_files import grid, lines_for, write_xlsx
-from tests.pg_server import SERVER, fresh_database
+from tests.pg_server import SERVER, can_connect, fresh_database
 
 pytestmark = pytest.mark.skipif(not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server")
 
@@ -86,15 +86,6 @@ def _person(server: Server, role: str, villages: list[str], display: str = "") -
     return login
 
 
-def _connects(url: str) -> bool:
-    engine = create_engine(url)
-    try:
-        engine.connect().close()
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
 
 
 def _refusal(connection, statement: str, **values) -> DBAPIError:
@@ -220,9 +211,9 @@ def test_a_township_person_sees_every_village_but_not_the_people(server):
 def test_a_disabled_person_cannot_connect_and_a_new_password_is_the_one(server):
     clerk = _person(server, "clerk", [VILLAGE])
     users.set_password(server.owner, clerk, "另一个密码123", ACTOR)
-    assert not _connects(server.url(clerk)) and _connects(server.url(clerk, "另一个密码123"))
+    assert not can_connect(server.url(clerk)) and can_connect(server.url(clerk, "另一个密码123"))
     assert users.disable_user(server.owner, clerk, ACTOR).disabled
-    assert not _connects(server.url(clerk, "另一个密码123"))
+    assert not can_connect(server.url(clerk, "另一个密码123"))
     listed = {person.login: person for person in users.list_users(server.owner)}
     assert listed[clerk].disabled and listed[clerk].villages == (VILLAGE,)
 

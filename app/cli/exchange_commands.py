@@ -80,11 +80,7 @@ def cmd_trust(args: argparse.Namespace) -> int:
         return EXIT_REFUSED
     with _open(args) as database:
         trusted = trust(database, data, args.file.name, None if args.township else args.village, args.replace, _actor())
-    whose = trusted.name if args.village else f"乡镇（{trusted.name}）"
-    if trusted.replaced:
-        print(f"已更换{whose}的公钥：原指纹 {trusted.replaced}，新指纹 {trusted.fingerprint}（已记入操作日志）")
-    else:
-        print(f"已登记{whose}的公钥，指纹：{trusted.fingerprint}（请与对方电话核对）")
+    print(trusted.sentence(township=not args.village))
     return EXIT_OK
 
 
@@ -98,14 +94,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     with _open(args) as database:
         if args.village:
             result = export_village(database, args.village, write, _actor(), full=args.full)
-            what = "完整" if result.full else "自上次导出以来的"
-            print(f"已导出{result.village}第 {result.seq} 号数据包（{what}记录：发放记录 {result.counts['payouts']} 条、"
-                  f"人员 {result.counts['people']} 人、公开表 {result.counts['publications']} 张）：{args.out}")
         else:
             result = export_for_village(database, args.for_village, write, _actor())
-            print(f"已为{result.village}导出第 {result.seq} 号数据包（标准公开目录 {result.counts['catalog']} 项、"
-                  f"节假日表 {result.counts['holidays']} 年）：{args.out}")
-    print(f"签名公钥指纹：{result.fingerprint}")
+    print(result.sentence(args.out))
     return EXIT_OK
 
 

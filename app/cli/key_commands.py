@@ -34,15 +34,13 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
 def cmd_recovery(args: argparse.Namespace) -> int:
     from app.core.disclosure import published
-    from app.services.data_key import show_recovery_code
+    from app.services.data_key import recovery_sheet, show_recovery_code
 
     with _open(args) as database:
         code = show_recovery_code(database, _actor())
         name = database.path.name if database.path else "服务器数据库"
     with published(code):
-        args.out.write_text(f"村务公开助手 数据库“{name}”的恢复码\n恢复码：{code}\n"
-                            "请打印后放进档案盒妥善保管；换电脑或账户时：cunwu key recover --code 恢复码\n",
-                            encoding="utf-8")
+        args.out.write_text(recovery_sheet(code, name), encoding="utf-8")
     say_recovery_code(code)
     print(f"恢复码已写入：{args.out}")
     return EXIT_OK

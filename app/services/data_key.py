@@ -30,3 +30,9 @@ def show_recovery_code(db: Database, actor: str) -> str:
     with db.transaction() as session:
         audit.record(session, actor, "key_recovery_shown", "database", None)
     return code
+
+
+def recovery_sheet(code: str, database_name: str) -> str:
+    """The text to print and file in the archive box (`cunwu key recovery --out`, 再次打印恢复码)."""
+    return (f"村务公开助手 数据库“{database_name}”的恢复码\n恢复码：{code}\n"
+            "请打印后放进档案盒妥善保管；换电脑或账户时：cunwu key recover --code 恢复码\n")

@@ -98,6 +98,18 @@ class ExportResult:
     fingerprint: str  # the signing key's
     counts: dict[str, int]  # table → rows in the package
 
+    def sentence(self, written_to: object) -> str:
+        """What the clerk is told, on the command line and in the window alike."""
+        counts = self.counts
+        if "payouts" in counts:
+            what = "完整" if self.full else "自上次导出以来的"
+            said = (f"已导出{self.village}第 {self.seq} 号数据包（{what}记录：发放记录 {counts['payouts']} 条、"
+                    f"人员 {counts['people']} 人、公开表 {counts['publications']} 张）：{written_to}")
+        else:
+            said = (f"已为{self.village}导出第 {self.seq} 号数据包（标准公开目录 {counts['catalog']} 项、"
+                    f"节假日表 {counts['holidays']} 年）：{written_to}")
+        return f"{said}\n签名公钥指纹：{self.fingerprint}"
+
 
 @dataclass(frozen=True)
 class PostedConflict:

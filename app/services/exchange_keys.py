@@ -41,6 +41,13 @@ class Trusted:
     fingerprint: str
     replaced: str  # the fingerprint it replaced; "" when there was none
 
+    def sentence(self, township: bool) -> str:
+        """What the clerk is told, on the command line and in the window alike."""
+        whose = f"乡镇（{self.name}）" if township else self.name
+        if self.replaced:
+            return f"已更换{whose}的公钥：原指纹 {self.replaced}，新指纹 {self.fingerprint}（已记入操作日志）"
+        return f"已登记{whose}的公钥，指纹：{self.fingerprint}（请与对方电话核对）"
+
 
 @dataclass(frozen=True)
 class PeerKey:

@@ -12,7 +12,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QFileDialog
 
 from app.services import backups
-from app.services.data_key import show_recovery_code
+from app.services.data_key import recovery_sheet, show_recovery_code
 from app.ui import messages
 from app.ui.backup_recovery import show_recovery_code as show_code
 from app.ui.pages import PageContext
@@ -50,12 +50,6 @@ def forget_plaintext(ctx: PageContext) -> None:
 
     ctx.runner.start(lambda task: backups.plaintext_backups(db), on_success=listed,
                      on_failure=lambda error: messages.failed(parent, FORGET, "读取备份时出错", error))
-
-
-def recovery_sheet(code: str, database_name: str) -> str:
-    """The text file `cunwu key recovery --out` writes, to print and file in the archive box."""
-    return (f"村务公开助手 数据库“{database_name}”的恢复码\n恢复码：{code}\n"
-            "请打印后放进档案盒妥善保管；换电脑或账户时：cunwu key recover --code 恢复码\n")
 
 
 def print_recovery_code(ctx: PageContext) -> None:

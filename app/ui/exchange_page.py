@@ -71,26 +71,6 @@ def read_file(path: Path, limit: int, refused: str) -> bytes:
         raise ServiceError(f"无法读取文件“{path}”（不存在或没有权限），{refused}") from exc
 
 
-def export_sentence(result: ExportResult, path: Path) -> str:
-    """What `cunwu exchange export` prints, in the same words."""
-    counts = result.counts
-    if "payouts" in counts:
-        what = "完整" if result.full else "自上次导出以来的"
-        said = (f"已导出{result.village}第 {result.seq} 号数据包（{what}记录：发放记录 {counts['payouts']} 条、"
-                f"人员 {counts['people']} 人、公开表 {counts['publications']} 张）：{path}")
-    else:
-        said = (f"已为{result.village}导出第 {result.seq} 号数据包（标准公开目录 {counts['catalog']} 项、"
-                f"节假日表 {counts['holidays']} 年）：{path}")
-    return f"{said}\n签名公钥指纹：{result.fingerprint}"
-
-
-def trust_sentence(trusted: Trusted, township: bool) -> str:
-    whose = f"乡镇（{trusted.name}）" if township else trusted.name
-    if trusted.replaced:
-        return f"已更换{whose}的公钥：原指纹 {trusted.replaced}，新指纹 {trusted.fingerprint}（已记入操作日志）"
-    return f"已登记{whose}的公钥，指纹：{trusted.fingerprint}（请与对方电话核对）"
-
-
 class _Replace:
     """trust() said a different key is registered: what the clerk is asked before replacing it."""
 
@@ -396,7 +376,7 @@ class ExchangePage(QDialog):
             if isinstance(result, _Replace):
                 self._ask_replace(result, village, path)
             else:
-                self.say(trust_sentence(result, township))
+                self.say(result.sentence(township))
 
         self._run("正在登记公钥……", work, done, "没有登记")
 
@@ -414,7 +394,7 @@ class ExchangePage(QDialog):
 
         db, actor, data = self.db, self.actor, found.data
         self._run("正在更换公钥……", lambda task: trust(db, data, path.name, village, True, actor),
-                  lambda trusted: self.say(trust_sentence(trusted, village is None)), "没有更换")
+                  lambda trusted: self.say(trusted.sentence(village is None)), "没有更换")
 
     # 导出数据包
     def export_package(self, for_village: bool) -> None:
@@ -445,7 +425,7 @@ class ExchangePage(QDialog):
                 return export_for_village(db, village, write, actor)
             return export_village(db, village, write, actor, full=full)
 
-        self._run("正在导出数据包……", work, lambda result: self.say(export_sentence(result, path)), "没有导出", path)
+        self._run("正在导出数据包……", work, lambda result: self.say(result.sentence(path)), "没有导出", path)
 
     # 导入数据包
     def import_package(self) -> None:

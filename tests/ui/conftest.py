@@ -8,7 +8,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPoint, QSettings
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QMessageBox
 from sqlalchemy import select
 
@@ -124,3 +125,20 @@ def wait_for_page(qtbot, win: MainWindow, action) -> None:
     """Run `action` (a filter or sort change) and wait until the model holds the new first page."""
     with qtbot.waitSignal(win.model.page_loaded, timeout=WAIT_MS):
         action()
+
+
+def grab_at_1366x768(qtbot, window, dialog, path: str) -> None:
+    """The window at 1366×768 with the dialog over it, as the clerk sees it (looked at by hand)."""
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    needed = dialog.minimumSize().expandedTo(dialog.minimumSizeHint())
+    assert needed.width() <= 1050 and needed.height() <= 580
+    picture = window.grab()
+    painter = QPainter(picture)
+    shot = dialog.grab()
+    painter.drawPixmap(QPoint((picture.width() - shot.width()) // 2, (picture.height() - shot.height()) // 3), shot)
+    painter.end()
+    assert picture.save(path)

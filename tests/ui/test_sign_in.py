@@ -9,8 +9,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from PySide6.QtCore import QPoint
-from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QApplication
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, make_url
@@ -24,7 +22,7 @@ from app.ui import launch, sign_in
 from app.ui.main_window import MainWindow
 from app.ui.pc_settings import settings
 from tests.conftest import ACTOR, VILLAGE
-from tests.ui.conftest import WAIT_MS, settle
+from tests.ui.conftest import WAIT_MS, grab_at_1366x768, settle
 
 SERVER = os.environ.get("CUNWU_TEST_PG_URL", "")
 needs_server = pytest.mark.skipif(not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server")
@@ -339,21 +337,9 @@ def test_a_pc_that_worked_on_the_server_asks_at_start_and_shows_who(qapp, qtbot,
 def test_the_dialog_over_the_window_at_1366x768(seeded, db, qtbot):
     sign_in.remember(sign_in.SERVER, "192.168.1.10", "cunwu", "wang")
     window = role_window(qtbot, db, None)
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
     dialog = sign_in.SignInDialog(window, window.runner, opener=lambda url: pytest.fail("must not connect"))
     qtbot.addWidget(dialog)
-    dialog.show()
-    qtbot.waitExposed(dialog)
     dialog.problem.setText(server_errors.BAD_LOGIN)
-    needed = dialog.minimumSize().expandedTo(dialog.minimumSizeHint())
-    assert needed.width() <= 1050 and needed.height() <= 580
-    picture = window.grab()
-    painter = QPainter(picture)
-    shot = dialog.grab()
-    painter.drawPixmap(QPoint((picture.width() - shot.width()) // 2, (picture.height() - shot.height()) // 3), shot)
-    painter.end()
-    assert picture.save("/tmp/cunwu_sign_in_1366x768.png")
+    grab_at_1366x768(qtbot, window, dialog, "/tmp/cunwu_sign_in_1366x768.png")
     settle(qtbot, window)
     window.shutdown()

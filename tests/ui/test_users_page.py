@@ -7,12 +7,9 @@ from __future__ import annotations
 import uuid
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
 
 from app.core.roles import Role, SignedIn
 from app.services import audit, backups, users
@@ -25,8 +22,8 @@ from app.ui.backup_pages import NONE_LEFT
 from app.ui.backup_recovery import TITLE as RECOVERY_TITLE
 from app.ui.main_window import MainWindow
 from tests.conftest import ACTOR, VILLAGE
-from tests.pg_server import NO_SERVER, SERVER, fresh_database
-from tests.ui.conftest import WAIT_MS, settle
+from tests.pg_server import NO_SERVER, SERVER, can_connect, fresh_database
+from tests.ui.conftest import WAIT_MS, grab_at_1366x768, settle
 from tests.ui.test_chinese_only import assert_chinese
 from tests.ui.test_gui_thread import GuiThreadWatch
 
@@ -62,14 +59,7 @@ def test_people_are_the_servers_and_the_backup_actions_this_pcs(db, qtbot):
 
 # --- 人员和权限 on a real server -------------------------------------------------------------------
 def connects(url: str, login: str, password: str) -> bool:
-    engine = create_engine(make_url(url).set(username=login, password=password))
-    try:
-        engine.connect().close()
-        return True
-    except OperationalError:
-        return False
-    finally:
-        engine.dispose()
+    return can_connect(make_url(url).set(username=login, password=password).render_as_string(hide_password=False))
 
 
 def cells(page: users_page.UsersPage, row: int) -> list[str]:
@@ -160,21 +150,6 @@ def test_the_owner_adds_a_clerk_sets_their_password_and_disables_them(qtbot, box
             owner.close()
 
 
-def grab_at_1366x768(qtbot, window: MainWindow, dialog, path: str) -> None:
-    """The window at 1366×768 with the dialog over it, as the clerk sees it (looked at by hand)."""
-    window.resize(1366, 768)
-    window.show()
-    qtbot.waitExposed(window)
-    dialog.show()
-    qtbot.waitExposed(dialog)
-    needed = dialog.minimumSize().expandedTo(dialog.minimumSizeHint())
-    assert needed.width() <= 1050 and needed.height() <= 580
-    picture = window.grab()
-    painter = QPainter(picture)
-    shot = dialog.grab()
-    painter.drawPixmap(QPoint((picture.width() - shot.width()) // 2, (picture.height() - shot.height()) // 3), shot)
-    painter.end()
-    assert picture.save(path)
 
 
 # --- 删除明文备份, 再次打印恢复码 -----------------------------------------------------------------------
