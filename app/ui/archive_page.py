@@ -31,7 +31,7 @@ from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.date_inputs import DayEdit
-from app.ui.table_helpers import ask_text, fill_rows, fit_to_screen, read_only_table, selected_index
+from app.ui.table_helpers import ask_text, fill_rows, fit_to_screen, read_only_table, selected_index, with_suffix
 
 HEADERS = ("件号", "档号", "日期", "题名", "页数", "保管期限", "盒号", "留痕", "备注")
 
@@ -234,7 +234,7 @@ class ArchivePage(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "保存归档文件目录", f"{name}.pdf", "PDF 文件 (*.pdf);;Excel 表格 (*.xlsx)")
         if not path:
             return
-        out = Path(path) if Path(path).suffix.lower() in (".pdf", ".xlsx") else Path(path + ".pdf")
+        out = with_suffix(path, ".pdf", ".xlsx")
         db, village = self.db, self.village
 
         def work(task):

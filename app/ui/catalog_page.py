@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -43,7 +42,15 @@ from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.settings_dialog import offer_settings
-from app.ui.table_helpers import ask_choice, ask_text, fill_rows, fit_to_screen, read_only_table, selected_index
+from app.ui.table_helpers import (
+    ask_choice,
+    ask_text,
+    fill_rows,
+    fit_to_screen,
+    read_only_table,
+    selected_index,
+    with_suffix,
+)
 
 HEADERS = ("编号", "来源", "事项名称", "公开内容", "公开时限", "公开主体", "公开渠道", "公开方式", "频次")
 STANDARD_SCOPE = "乡镇标准目录"
@@ -388,7 +395,7 @@ class CatalogPage(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "保存目录海报", f"{village}村务公开事项目录.pdf", "PDF 文件 (*.pdf)")
         if not path:
             return
-        out = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        out = with_suffix(path, ".pdf")
         db, actor = self.db, self.actor
 
         def work(task: Task) -> str:

@@ -8,7 +8,6 @@ thread (app.ui.background).
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -30,7 +29,7 @@ from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.date_inputs import DayEdit, MonthEdit
-from app.ui.table_helpers import fill_rows, fit_to_screen, read_only_table, selected_index
+from app.ui.table_helpers import fill_rows, fit_to_screen, read_only_table, selected_index, with_suffix
 
 LINE_HEADERS = ("状态", "村", "编号", "公开事项", "本期要求", "截止日期", "已公开内容")
 SCORE_HEADERS = ("村", "应公开事项", "按时完成", "逾期完成", "未公开（已逾期）", "未到期", "完成率")
@@ -183,7 +182,7 @@ class DuePage(QDialog):
                                               "Excel 表格 (*.xlsx)")
         if not path:
             return
-        out = Path(path) if Path(path).suffix.lower() == ".xlsx" else Path(path + ".xlsx")
+        out = with_suffix(path, ".xlsx")
 
         def work(task):
             from app.outputs.due_xlsx import write_due_xlsx

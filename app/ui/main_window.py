@@ -27,6 +27,7 @@ from app.services.errors import ServiceError
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.pc_settings import settings
+from app.ui.table_helpers import with_suffix
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QTableView
@@ -746,7 +747,7 @@ class MainWindow(QMainWindow):
         path, _ = QFileDialog.getSaveFileName(self, "导出 Excel", f"{title}.xlsx", "Excel 表格 (*.xlsx)")
         if not path:
             return
-        request = ExportRequest(path=_with_suffix(path), title=title, filter=flt, channel=channel)
+        request = ExportRequest(path=with_suffix(path, ".xlsx"), title=title, filter=flt, channel=channel)
         self.statusBar().showMessage("正在导出…")
         db = self.db
         self.runner.start(
@@ -823,7 +824,3 @@ def _add_in_order(target: QMenu | QToolBar, items: list[tuple[int, QAction]]) ->
         group = order // 100
         target.addAction(action)
 
-
-def _with_suffix(path: str) -> Path:
-    target = Path(path)
-    return target if target.suffix.lower() == ".xlsx" else target.with_name(target.name + ".xlsx")

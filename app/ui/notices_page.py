@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -50,6 +49,7 @@ from app.ui.table_helpers import (
     fit_to_screen,
     read_only_table,
     selected_index,
+    with_suffix,
 )
 
 NOTICE_HEADERS = ("编号", "标题", "公开事项", "类别", "公示期", "状态", "附表", "未处理异议")
@@ -476,7 +476,7 @@ class NoticesPage(QDialog):
         path, _ = QFileDialog.getSaveFileName(self, "保存公示", f"{chosen.subject}{suffix}.pdf", "PDF 文件 (*.pdf)")
         if not path:
             return
-        out = Path(path) if Path(path).suffix.lower() == ".pdf" else Path(path + ".pdf")
+        out = with_suffix(path, ".pdf")
         db, notice_id = self.db, chosen.id
 
         def work(task):

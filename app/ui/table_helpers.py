@@ -1,4 +1,5 @@
-"""Read-only tables for the window's pages, and text and choice prompts with Chinese buttons.
+"""Read-only tables for the window's pages, text and choice prompts with Chinese buttons, and the
+file name a save dialog hands back.
 
 QInputDialog's static helpers label their buttons in English unless Qt's translations are loaded
 (they are not in tests, nor on a machine missing them), so the prompt sets its button texts itself.
@@ -7,6 +8,7 @@ QInputDialog's static helpers label their buttons in English unless Qt's transla
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from PySide6.QtGui import QBrush, QColor, QKeyEvent
 from PySide6.QtWidgets import (
@@ -180,3 +182,10 @@ def last_filled_row(table: QTableWidget) -> int:
         if any(item is not None and item.text().strip() for item in items):
             return r + 1
     return 0
+
+
+def with_suffix(chosen: str, *accepted: str) -> Path:
+    """The file a save dialog named, with the first accepted suffix added when the clerk typed none of
+    them (a name typed without ".pdf" is still a PDF)."""
+    path = Path(chosen)
+    return path if path.suffix.lower() in accepted else Path(chosen + accepted[0])
