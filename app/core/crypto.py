@@ -26,7 +26,8 @@ import hmac
 import json
 import os
 import secrets
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
@@ -143,6 +144,10 @@ class SealedPerson:
     phone_cipher: bytes | None
     account_masked: str
     account_cipher: bytes | None
+
+    def columns(self) -> dict[str, Any]:
+        """The person table's columns by name, for a new row."""
+        return asdict(self)
 
 
 class PersonCipher:

@@ -100,19 +100,8 @@ def _people(session: Session, village_id: int, group_ids: list[int], people, rng
     session.execute(
         insert(table),
         [
-            {
-                "name": p.name,
-                "name_initials": names.pinyin_initials(p.name),
-                "id_index": s.id_index,
-                "id_masked": s.id_masked,
-                "id_cipher": s.id_cipher,
-                "phone_masked": s.phone_masked,
-                "phone_cipher": s.phone_cipher,
-                "account_masked": s.account_masked,
-                "account_cipher": s.account_cipher,
-                "village_id": village_id,
-                "group_id": rng.choice(group_ids),
-            }
+            {"name": p.name, "name_initials": names.pinyin_initials(p.name), **s.columns(),
+             "village_id": village_id, "group_id": rng.choice(group_ids)}
             for p, s in zip(people, sealed, strict=True)
         ],
     )

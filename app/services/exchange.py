@@ -40,6 +40,7 @@ from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.exchange_keys import own_key_pair, public_keys, trusted_key
 from app.services.importing import ensure_groups, existing_people, write_people
 from app.services.notices import HOLIDAY_KEY
+from app.services.payouts import store_contacts
 from app.services.villages import find_village
 from app.storage.engine import Database
 from app.storage.models import (
@@ -501,12 +502,8 @@ class _VillageApply:
         new_account = bool(account) and account != held_account
         if not (new_phone or new_account):
             return False
-        sealed = self.cipher.seal(str(values["id_number"]), phone if new_phone else "",
-                                  account if new_account else "", person.id_index)
-        if new_phone:
-            person.phone_masked, person.phone_cipher = sealed.phone_masked, sealed.phone_cipher
-        if new_account:
-            person.account_masked, person.account_cipher = sealed.account_masked, sealed.account_cipher
+        store_contacts(person, self.cipher.seal(str(values["id_number"]), phone if new_phone else "",
+                                                account if new_account else "", person.id_index))
         return True
 
     def _batches(self, counts: Counts) -> None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from sqlmodel import Session, select
 
 from app.core import idnumber, money, names
-from app.core.crypto import PersonCipher
+from app.core.crypto import PersonCipher, SealedPerson
 from app.core.ledger_record import LedgerRecord
 from app.core.periods import format_month_zh
 from app.services import audit
@@ -46,6 +46,15 @@ class ValidInput:
     name: str
     id_number: str
     amount_fen: int
+
+
+def store_contacts(person: Person, sealed: SealedPerson) -> None:
+    """The phone and account sealed for this person replace the stored ones; an empty one (no cipher)
+    leaves what is stored."""
+    if sealed.phone_cipher is not None:
+        person.phone_masked, person.phone_cipher = sealed.phone_masked, sealed.phone_cipher
+    if sealed.account_cipher is not None:
+        person.account_masked, person.account_cipher = sealed.account_masked, sealed.account_cipher
 
 
 def validate_input(data: PayoutInput) -> tuple[ValidInput | None, dict[str, str]]:
@@ -87,19 +96,8 @@ def _person_for(session: Session, cipher: PersonCipher, village_id: int, data: P
     group_id = ensure_group(session, village_id, data.group)
     if person is None:
         sealed = cipher.seal(valid.id_number, data.phone.strip(), data.account.strip(), id_index)
-        person = Person(
-            name=valid.name,
-            name_initials=names.pinyin_initials(valid.name)[:60],
-            id_index=sealed.id_index,
-            id_masked=sealed.id_masked,
-            id_cipher=sealed.id_cipher,
-            phone_masked=sealed.phone_masked,
-            phone_cipher=sealed.phone_cipher,
-            account_masked=sealed.account_masked,
-            account_cipher=sealed.account_cipher,
-            village_id=village_id,
-            group_id=group_id,
-        )
+        person = Person(name=valid.name, name_initials=names.pinyin_initials(valid.name)[:60], **sealed.columns(),
+                        village_id=village_id, group_id=group_id)
         session.add(person)
         session.flush()
         audit.record(session, actor, "create", "person", person.id, after=audit.snapshot(person, PERSON_FIELDS))
@@ -108,11 +106,7 @@ def _person_for(session: Session, cipher: PersonCipher, village_id: int, data: P
     person.name = valid.name
     person.name_initials = names.pinyin_initials(valid.name)[:60]
     if data.phone.strip() or data.account.strip():
-        sealed = cipher.seal(valid.id_number, data.phone.strip(), data.account.strip(), id_index)
-        if data.phone.strip():
-            person.phone_masked, person.phone_cipher = sealed.phone_masked, sealed.phone_cipher
-        if data.account.strip():
-            person.account_masked, person.account_cipher = sealed.account_masked, sealed.account_cipher
+        store_contacts(person, cipher.seal(valid.id_number, data.phone.strip(), data.account.strip(), id_index))
     person.group_id = group_id or person.group_id
     after = audit.snapshot(person, PERSON_FIELDS)
     if after != before:
