@@ -146,15 +146,19 @@ def open_import(ctx: PageContext) -> QWidget | None:
         subsidies=ctx.subsidies, month=ctx.month or dt.date.today().replace(day=1),
     )
     wizard = ImportWizard(context, ctx.runner, ctx.window)
-
-    def closed() -> None:
-        result = wizard.imported()
-        wizard.deleteLater()
-        _show_imported(ctx, result)
-
-    wizard.finished.connect(lambda *_: closed())
+    _show_imported_when_closed(ctx, wizard)
     wizard.open()
     return wizard
+
+
+def _show_imported_when_closed(ctx: PageContext, dialog) -> None:  # noqa: ANN001 - ImportWizard, PasteDialog
+    """The wizard and the paste dialog alike: once closed, what they imported is shown in the ledger."""
+    def closed() -> None:
+        result = dialog.imported()
+        dialog.deleteLater()
+        _show_imported(ctx, result)
+
+    dialog.finished.connect(lambda *_: closed())
 
 
 def _show_imported(ctx: PageContext, result) -> None:  # noqa: ANN001 - app.services.importing.ImportResult
@@ -184,13 +188,7 @@ def open_paste(ctx: PageContext) -> QWidget | None:
     text = QGuiApplication.clipboard().text()
     dialog = PasteDialog(ctx.db, ctx.runner, ctx.actor, ctx.village_name, ctx.month,
                          [s.name for s in ctx.subsidies], text, ctx.window)
-
-    def closed() -> None:
-        result = dialog.imported()
-        dialog.deleteLater()
-        _show_imported(ctx, result)
-
-    dialog.finished.connect(lambda *_: closed())
+    _show_imported_when_closed(ctx, dialog)
     dialog.open()
     return dialog
 
