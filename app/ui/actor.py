@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 
 from app.core.disclosure import for_output
+from app.ui import messages
 from app.ui.pc_settings import settings
 
 _KEY_CURRENT, _KEY_RECENT = "actor/current", "actor/recent"
@@ -56,8 +57,7 @@ class ActorDialog(QDialog):
         self.names.addItems(_recent())
         self.names.setEditText(remembered())
         self.names.lineEdit().setPlaceholderText("例如：王文书")
-        self.problem = QLabel()
-        self.problem.setStyleSheet("color: #a40000;")
+        self.problem = messages.problem_label()
         buttons = QDialogButtonBox()
         buttons.addButton("确定", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)

@@ -37,7 +37,6 @@ from app.ui.background import Task, TaskRunner
 from app.ui.settings_dialog import (
     ARCHIVE_FIELDS,
     CONTACT_FIELDS,
-    ERROR_STYLE,
     NAME_FIELDS,
     TOWNSHIP_FIELDS,
     FieldsForm,
@@ -66,9 +65,7 @@ class VillageRow:
         self.code.setPlaceholderText(NAME_FIELDS[1][2])
         self.remove = QPushButton("删除")
         self.remove.clicked.connect(lambda: remove(self))
-        self.error = QLabel("")
-        self.error.setStyleSheet(ERROR_STYLE)
-        self.error.setWordWrap(True)
+        self.error = messages.problem_label()
         self.error.hide()
         self.widgets: tuple[QWidget, ...] = (self.name, self.code, self.remove, self.error)
         grid.addWidget(self.name, 2 * row + 1, 0)
@@ -124,8 +121,7 @@ class FirstStartDialog(QDialog):
         # Step 2: the villages, a row each.
         second = QWidget()
         second_box = QVBoxLayout(second)
-        self.villages_error = QLabel("")
-        self.villages_error.setStyleSheet(ERROR_STYLE)
+        self.villages_error = messages.problem_label()
         self.villages_error.hide()
         self.grid = QGridLayout()
         self.grid.addWidget(QLabel("村名"), 0, 0)

@@ -147,7 +147,7 @@ class HolidaysPage(QDialog):
             self.calendar_note.setText(
                 f"日历数据不含 {found.year} 年（只到 {found.package_last_year} 年）：请按国务院办公厅的放假通知"
                 f"录入 {found.year} 年的放假日期和调休上班日期，否则按工作日计算的公示期无法核对。")
-        self.calendar_note.setStyleSheet("" if found.package_knows or found.stored else "color: #9C0006;")
+        self.calendar_note.setStyleSheet("" if found.package_knows or found.stored else messages.PROBLEM_STYLE)
         if found.stored:
             self.stored_note.setText(f"已保存 {found.year} 年：放假 {len(found.holidays)} 天，"
                                      f"调休上班 {len(found.workdays)} 天（见下面两栏，可修改后再保存）。")

@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.title_for())
         if self.db.read_only_reason:
             label = QLabel(f"只读：{self.db.read_only_reason}，不能修改")
-            label.setStyleSheet("color: #a40000;")
+            label.setStyleSheet(messages.PROBLEM_STYLE)
             self.statusBar().addPermanentWidget(label)
 
     # --- building ----------------------------------------------------------------------------

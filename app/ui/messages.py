@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
-from PySide6.QtWidgets import QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
 
 from app.core.disclosure import for_output
 
 Icon = QMessageBox.Icon
 Role = QMessageBox.ButtonRole
+
+
+# A refusal said in place (under the fields it concerns, in the status bar): one red everywhere.
+PROBLEM_STYLE = "color: #a40000;"
+
+
+def problem_label() -> QLabel:
+    """An empty label for such a sentence, wrapped so a long one never widens its dialog."""
+    label = QLabel("")
+    label.setStyleSheet(PROBLEM_STYLE)
+    label.setWordWrap(True)
+    return label
 
 
 def _box(parent: QWidget | None, icon: Icon, title: str, text: str, detail: str = "") -> QMessageBox:

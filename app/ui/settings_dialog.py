@@ -42,7 +42,6 @@ from app.storage.engine import Database
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 
-ERROR_STYLE = "color: #B00020;"
 # (field key, label, placeholder): the keys are app.services.village_settings' field keys.
 TOWNSHIP_FIELDS = (
     ("township_name", "乡镇名称", "如 桃花乡（印在每张公开表上）"),
@@ -104,9 +103,7 @@ class FieldsForm(QWidget):
             self._add(ORDER_FIELD[0], ORDER_FIELD[1], self.order)
 
     def _add(self, key: str, label: str, widget: QWidget) -> None:
-        error = QLabel("")
-        error.setStyleSheet(ERROR_STYLE)
-        error.setWordWrap(True)
+        error = messages.problem_label()
         error.hide()
         box = QVBoxLayout()
         box.setContentsMargins(0, 0, 0, 0)

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.core.roles import SignedIn
+from app.ui import messages
 from app.ui.background import TaskRunner
 from app.ui.pc_settings import settings
 
@@ -178,9 +179,7 @@ class SignInDialog(QDialog):
         form.addRow("数据库：", self.database)
         form.addRow("用户名：", self.user)
         form.addRow("密码：", self.password)
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet("color: #a40000;")
+        self.problem = messages.problem_label()
         buttons = QDialogButtonBox()
         self.connect_button = buttons.addButton("连接", QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.addButton("取消", QDialogButtonBox.ButtonRole.RejectRole)
@@ -254,7 +253,6 @@ class SignInDialog(QDialog):
 
     def _refused(self, error: BaseException) -> None:
         from app.storage import server_errors
-        from app.ui import messages
 
         self._set_waiting(False)
         if self._cancelled:

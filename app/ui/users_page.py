@@ -36,7 +36,6 @@ from app.ui.table_helpers import fill_rows, fit_to_screen, read_only_table, sele
 HEADERS = ("用户名", "姓名", "角色", "负责的村", "状态")
 DISABLE_DETAIL = "停用后此人不能再登录，操作日志中的记录保留"
 NOT_SAME = "两次输入的密码不一样，请重新输入"
-PROBLEM_STYLE = "color: #9C0006;"
 
 
 def person_row(person: UserInfo) -> tuple[str, str, str, str, str]:
@@ -71,9 +70,7 @@ class _Form(QDialog):
         super().__init__(parent)
         self.setWindowTitle(title)
         self.form = QFormLayout()
-        self.problem = QLabel()
-        self.problem.setWordWrap(True)
-        self.problem.setStyleSheet(PROBLEM_STYLE)
+        self.problem = messages.problem_label()
         self.save_button = QPushButton(accept)
         self.save_button.setDefault(True)
         cancel = QPushButton("取消")
