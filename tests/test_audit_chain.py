@@ -38,13 +38,13 @@ from app.storage.engine import Database, open_database
 from app.storage.models import AuditHead, AuditLog
 from tests.conftest import ACTOR, VILLAGE, VILLAGE_CONTACTS
 from tests.payout_files import grid, lines_for, write_xlsx
-from tests.pg_server import SERVER, fresh_database
+from tests.pg_server import NO_SERVER, SERVER, fresh_database
 from tests.tamper import unguard
 
 OCT, NOV = parse_month("2026-10"), parse_month("2026-11")
 OTHER = "杏花村"
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(
-    not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server"))]
+    not SERVER, reason=NO_SERVER))]
 
 
 def _prepare(database: Database) -> None:

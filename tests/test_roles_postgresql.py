@@ -33,9 +33,9 @@ from app.storage import migrations
 from app.storage.engine import DatabaseOpenError, open_database
 from tests.conftest import ACTOR, VILLAGE, VILLAGE_CONTACTS
 from tests.payout_files import grid, lines_for, write_xlsx
-from tests.pg_server import SERVER, can_connect, fresh_database
+from tests.pg_server import NO_SERVER, SERVER, can_connect, fresh_database
 
-pytestmark = pytest.mark.skipif(not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server")
+pytestmark = pytest.mark.skipif(not SERVER, reason=NO_SERVER)
 
 OTHER = "杏花村"
 OCT, NOV = parse_month("2026-10"), parse_month("2026-11")

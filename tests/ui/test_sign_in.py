@@ -3,7 +3,6 @@ window that shows only what the signed-in role may do."""
 
 from __future__ import annotations
 
-import os
 import uuid
 from pathlib import Path
 
@@ -22,10 +21,10 @@ from app.ui import launch, sign_in
 from app.ui.main_window import MainWindow
 from app.ui.pc_settings import settings
 from tests.conftest import ACTOR, VILLAGE
+from tests.pg_server import NO_SERVER, SERVER
 from tests.ui.conftest import WAIT_MS, grab_at_1366x768, settle
 
-SERVER = os.environ.get("CUNWU_TEST_PG_URL", "")
-needs_server = pytest.mark.skipif(not SERVER, reason="CUNWU_TEST_PG_URL is not set: no PostgreSQL server")
+needs_server = pytest.mark.skipif(not SERVER, reason=NO_SERVER)
 PASSWORD = "p@ss:w/rd 密码"
 
 
