@@ -463,7 +463,7 @@ def test_a_full_disk_during_import_shows_no_personal_data(tmp_path, capsys, monk
 
 
 def test_an_unexpected_error_message_is_scrubbed(tmp_path, capsys, monkeypatch):
-    import app.services.villages as villages
+    import app.services.listings as villages
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003
         raise RuntimeError("INSERT failed for 140122196308097411 phone 13912345678")

@@ -146,7 +146,7 @@ def test_a_database_on_a_read_only_medium_logs_to_the_user_data_folder(tmp_path,
 
 
 def test_an_unexpected_command_line_error_is_logged_with_its_traceback(tmp_path, capsys, monkeypatch):
-    import app.services.villages as villages
+    import app.services.listings as villages
 
     def broken(*args, **kwargs):  # noqa: ANN002, ANN003
         _fail_with_personal_data()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence, TypeVar
 
 from app import APP_TITLE, __version__
 from app.core.disclosure import Channel, policy_for
 from app.core.periods import PeriodError, format_month_zh, parse_month
+
+T = TypeVar("T")
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -284,18 +286,31 @@ def cmd_payouts_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _records(database, village_name: str, month):  # noqa: ANN001, ANN202
-    from app.services.ledger import village_ledger
+def _read(args: argparse.Namespace, query: Callable[[Any], T]) -> T:
+    """What a command that only reads asks of the database, through the quick reader when nothing is
+    due on opening (app.storage.quick_read: no SQLAlchemy to import), else through the full opening,
+    which does what is due (upgrade, check, backup) and says what it has to."""
+    import sqlite3
 
-    return village_ledger(database, village_name, month)
+    from app.storage.quick_read import open_quickly
+
+    reader = open_quickly(args.db)
+    if reader is not None:
+        try:
+            with reader:
+                return query(reader)
+        except sqlite3.Error:
+            pass  # a damaged file, say: the full opening checks it and says so in its words
+    with _open(args) as database:
+        return query(database)
 
 
 def cmd_payouts_list(args: argparse.Namespace) -> int:
     from app.outputs.listing import to_csv, to_json, to_table
     from app.outputs.masked_rows import mask_records
+    from app.services.listings import village_ledger
 
-    with _open(args) as database:
-        _, records = _records(database, args.village, args.month)
+    _, records = _read(args, lambda db: village_ledger(db, args.village, args.month))
     rows = mask_records(records, policy_for(args.channel))
     writer = {"table": to_table, "csv": to_csv, "json": to_json}[args.format]
     sys.stdout.write(writer(rows).rstrip("\n") + "\n")

@@ -10,7 +10,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from app.cli.main import EXIT_OK, EXIT_USAGE, _actor, _add_db, _open, operations
+from app.cli.main import EXIT_OK, EXIT_USAGE, _actor, _add_db, _open, _read, operations
 
 if TYPE_CHECKING:
     from app.services.village_settings import VillageSettings
@@ -138,13 +138,10 @@ def cmd_village_show(args: argparse.Namespace) -> int:
 def cmd_village_list(args: argparse.Namespace) -> int:
     """Each village with its code, its counts and what its sheets still need. The code stands in
     brackets: a 12-digit code next to a count would look like an account number to the gate."""
-    from app.services.village_settings import BULLETIN, FIELD_LABELS, POSTER, missing_for_print
-    from app.services.villages import list_villages
+    from app.core.sheet_settings import BULLETIN, FIELD_LABELS, POSTER
+    from app.services.listings import list_villages, settings_missing
 
-    with _open(args) as database:
-        villages = list_villages(database)
-        missing = {v.id: {key for output in (BULLETIN, POSTER) for key, _ in missing_for_print(database, v.id, output)}
-                   for v in villages}
+    villages, missing = _read(args, lambda db: (list_villages(db), settings_missing(db, (BULLETIN, POSTER))))
     if not villages:
         print("还没有任何村。用 cunwu village add 村名 添加。")
     for village in villages:

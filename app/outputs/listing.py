@@ -32,15 +32,21 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return space + text if right else text + space
 
 
+# Between columns: a bar, which is not among the characters that may stand inside a number
+# (app.core.text_rules): with spaces alone an amount and the pay date beside it ("560.00  2026-10-18")
+# read as one 13-digit account to the terminal's gate, which masked them away.
+COLUMN_GAP = " | "
+
+
 def to_table(rows: Sequence[DisplayRow]) -> str:
     headers = [HEADERS[key] for key in TABLE_KEYS]
     body = [[getattr(row, key) for key in TABLE_KEYS] for row in rows]
     widths = [max([display_width(h)] + [display_width(r[i]) for r in body]) for i, h in enumerate(headers)]
     amount_index = TABLE_KEYS.index("amount")
-    lines = ["  ".join(_pad(h, widths[i], i == amount_index) for i, h in enumerate(headers)).rstrip()]
-    lines.append("  ".join("-" * w for w in widths))
+    lines = [COLUMN_GAP.join(_pad(h, widths[i], i == amount_index) for i, h in enumerate(headers)).rstrip()]
+    lines.append("-+-".join("-" * w for w in widths))
     for r in body:
-        lines.append("  ".join(_pad(cell, widths[i], i == amount_index) for i, cell in enumerate(r)).rstrip())
+        lines.append(COLUMN_GAP.join(_pad(cell, widths[i], i == amount_index) for i, cell in enumerate(r)).rstrip())
     total = sum(row.amount_fen for row in rows)
     lines.append(f"共 {len(rows)} 条，合计 {format_yuan(total, thousands=True)} 元")
     return "\n".join(lines)

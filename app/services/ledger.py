@@ -1,7 +1,8 @@
 """Reading the payout ledger: filtered, sorted and paged in SQL so a million rows stay fast.
 
 The window and the command line call the functions that take the `Database` (`ledger_page`,
-`ledger_summary`, `ledger_rows`, `village_months`, `village_groups`, `village_ledger`): each opens its
+`ledger_summary`, `ledger_rows`, `village_months`, `village_groups`; a named village's rows in print
+order for the command line: app.services.listings): each opens its
 own reading session and returns plain data. The session-taking ones (`fetch_page`, `fetch_all`, …) are
 for services that read the ledger inside a transaction of their own.
 """
@@ -18,7 +19,6 @@ from sqlmodel import Session
 
 from app.core.ledger_record import LedgerRecord
 from app.services.ledger_filter import DEFAULT_SORT, LedgerFilter
-from app.services.villages import find_village
 from app.storage.engine import Database
 from app.storage.models import Payout, Person, SubsidyType, VillagerGroup, table_of
 
@@ -264,14 +264,6 @@ def village_groups(db: Database, village_id: int) -> list[tuple[int, str]]:
     query = select(_group.c.id, _group.c.name).where(_group.c.village_id == village_id).order_by(_group.c.name)
     with db.reading() as session:
         return [(int(group_id), str(name)) for group_id, name in session.execute(query)]
-
-
-def village_ledger(db: Database, village_name: str, month: dt.date | None) -> tuple[str, list[LedgerRecord]]:
-    """A village named by the clerk (the command line's `--village`): its name as stored and the
-    month's rows (every month's for None) in print order. Refused (NotFound) for an unknown name."""
-    with db.reading() as session:
-        village = find_village(session, village_name)
-        return village.name, fetch_all(session, LedgerFilter(village_id=village.id, period=month))
 
 
 def batch_place(db: Database, batch_id: int) -> tuple[int, dt.date] | None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
+from app.core.sheet_settings import DEFAULT_TOWNSHIP
 from app.core.subsidy_types import load_seed
 from app.resources import resource_path
 from app.services import audit
 from app.storage.engine import Database
 from app.storage.models import AppSetting, SubsidyType, Township
 
-DEFAULT_TOWNSHIP = "本乡镇"
 SETTING_TOWNSHIP = "township_name"
 
 

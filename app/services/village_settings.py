@@ -24,6 +24,11 @@ from dataclasses import dataclass
 from sqlmodel import Session, col, select
 
 from app.core import regions
+from app.core.sheet_settings import BULLETIN as BULLETIN  # the sheets' names, where callers look for them
+from app.core.sheet_settings import FIELD_LABELS, missing_for, printable_township
+from app.core.sheet_settings import NOTICE as NOTICE
+from app.core.sheet_settings import POSTER as POSTER
+from app.core.sheet_settings import REQUIRED_FOR as REQUIRED_FOR
 from app.core.text_rules import fold_digits, hidden_characters
 from app.services import audit
 from app.services.errors import NotFound, ServiceError
@@ -32,26 +37,6 @@ from app.services.setup import DEFAULT_TOWNSHIP, SETTING_TOWNSHIP
 from app.storage.engine import Database
 from app.storage.models import AppSetting, ArchiveSettings, Township, Village
 
-FIELD_LABELS: dict[str, str] = {
-    "township_name": "乡镇名称",
-    "township_code": "乡镇代码",
-    "name": "村名",
-    "code": "村代码",
-    "supervision_phone": "监督电话",
-    "consult_phone": "咨询电话",
-    "contact_person": "联系人",
-    "board_place": "公开栏位置",
-    "board_hours": "公开时间",
-    "sheet_order": "名单顺序",
-}
-
-BULLETIN, POSTER, NOTICE = "bulletin", "poster", "notice"
-# What each public sheet prints and so cannot go without (domain.md, "Printed forms" and items 3-4).
-REQUIRED_FOR: dict[str, tuple[str, ...]] = {
-    BULLETIN: ("township_name", "supervision_phone"),
-    NOTICE: ("township_name", "supervision_phone"),
-    POSTER: ("township_name", "supervision_phone", "contact_person", "board_place", "board_hours"),
-}
 SHEET_ORDER_WORDS = {PINYIN_ORDER: PINYIN_ORDER, FILE_ORDER: FILE_ORDER, "拼音": PINYIN_ORDER,
                      "县里顺序": FILE_ORDER, **{label: key for key, label in NAME_ORDERS.items()}}
 
@@ -254,9 +239,7 @@ def _township(session: Session) -> Township | None:
 
 def real_name(township: Township | None) -> str:
     """The township's name, or "" while it is the placeholder of a fresh database."""
-    if township is None or township.name.strip() in ("", DEFAULT_TOWNSHIP):
-        return ""
-    return township.name.strip()
+    return printable_township(township.name if township is not None else None)
 
 
 def _township_view(township: Township | None, warnings: tuple[str, ...] = ()) -> TownshipSettings:
@@ -319,17 +302,7 @@ def needs_first_start(db: Database) -> bool:
 
 
 def _missing(township: Township | None, village: Village, output: str) -> list[tuple[str, str]]:
-    try:
-        required = REQUIRED_FOR[output]
-    except KeyError:
-        raise ValueError(f"unknown output {output!r}") from None
-    values = {"township_name": real_name(township)}
-    missing = []
-    for key in required:
-        value = values[key] if key in values else getattr(village, key)
-        if not str(value).strip():
-            missing.append((key, FIELD_LABELS[key]))
-    return missing
+    return missing_for(township.name if township is not None else None, village, output)
 
 
 def missing_settings(session: Session, village: Village, output: str) -> list[tuple[str, str]]:

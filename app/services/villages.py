@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from app.services import audit
-from app.services.errors import Conflict, NotFound, ServiceError
+from app.services.errors import Conflict, ServiceError
+from app.services.listings import VillageInfo as VillageInfo  # where callers look for them
+from app.services.listings import list_villages as list_villages
+from app.services.listings import unknown_village
 from app.services.setup import ensure_township
 from app.storage.engine import Database
-from app.storage.models import Payout, Person, Village, VillagerGroup
-
-
-@dataclass(frozen=True)
-class VillageInfo:
-    id: int
-    name: str
-    code: str
-    people: int
-    payouts: int
+from app.storage.models import Village, VillagerGroup
 
 
 def _clean_name(name: str) -> str:
@@ -54,24 +45,8 @@ def find_village(session: Session, name: str) -> Village:
     cleaned = "".join((name or "").split())
     village = session.exec(select(Village).where(Village.name == cleaned)).first()
     if village is None:
-        known = list(session.exec(select(Village.name).order_by(col(Village.name))))
-        hint = "现有的村：" + "、".join(known) if known else "还没有添加任何村，请先添加村"
-        raise NotFound(f"找不到村“{cleaned}”。{hint}")
+        raise unknown_village(cleaned, list(session.exec(select(Village.name).order_by(col(Village.name)))))
     return village
-
-
-def list_villages(db: Database) -> list[VillageInfo]:
-    with db.reading() as session:
-        people = dict(
-            session.exec(select(Person.village_id, func.count()).group_by(col(Person.village_id))).all()
-        )
-        payouts = dict(
-            session.exec(select(Payout.village_id, func.count()).group_by(col(Payout.village_id))).all()
-        )
-        return [
-            VillageInfo(v.id or 0, v.name, v.code, people.get(v.id or 0, 0), payouts.get(v.id or 0, 0))
-            for v in session.exec(select(Village).order_by(col(Village.id)))
-        ]
 
 
 def village_choices(db: Database) -> list[tuple[int, str]]:

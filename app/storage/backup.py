@@ -26,11 +26,11 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.storage import backup_rotation, migrations, sealed_backup
+from app.storage import backup_rotation, migrations
 from app.storage.disk_space import MARGIN_BYTES, NotEnoughSpace, is_disk_full, require
 from app.storage.errors import BackupFailed
 from app.storage.open_mode import reason_for
-from app.storage.paths import backups_dir
+from app.storage.paths import SEALED_BACKUP_SUFFIX, backups_dir
 from app.storage.private_files import create_temporary, make_private_dir, sync_folder
 
 DAILY = "daily"
@@ -40,7 +40,7 @@ PLAINTEXT_SUFFIX = "-plaintext"  # the reason of an upgrade's backup that holds 
 FORGET_PLAINTEXT = "cunwu backup forget-plaintext"
 _STAMP = "%Y%m%dT%H%M%S"
 _NAME = re.compile(r"^(?P<stem>.+)-(?P<stamp>\d{8}T\d{6})[a-z]?-(?P<reason>[a-z0-9-]+)\.sqlite3"
-                   rf"(?P<sealed>{re.escape(sealed_backup.SUFFIX)})?$")
+                   rf"(?P<sealed>{re.escape(SEALED_BACKUP_SUFFIX)})?$")
 _naming = threading.Lock()  # two backups of one database in one second get two names
 _BUSY_TIMEOUT_S = 10.0
 
@@ -183,8 +183,10 @@ def _discard(temporary: Path) -> None:
 
 def _remove_leftovers(folder: Path, stem: str) -> None:
     """Temporary files of this database's interrupted backups (the caller holds its lock)."""
-    pattern = re.compile(rf"^\.{re.escape(stem)}-\d{{8}}T\d{{6}}-[a-z0-9-]+\.sqlite3({re.escape(sealed_backup.SUFFIX)})?"
+    pattern = re.compile(rf"^\.{re.escape(stem)}-\d{{8}}T\d{{6}}-[a-z0-9-]+\.sqlite3({re.escape(SEALED_BACKUP_SUFFIX)})?"
                          r"\.[0-9a-f]{16}\.part(-journal)?$")
+    from app.storage import sealed_backup  # its cipher's imports only for a backup, not for every reader
+
     for path in folder.iterdir():
         if pattern.match(path.name):
             sealed_backup.wipe(path)  # an interrupted copy or wipe may hold personal numbers in clear

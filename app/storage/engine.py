@@ -13,10 +13,10 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine
@@ -30,6 +30,7 @@ from app.storage.errors import (
     DatabaseOpenError,
     DatabaseReadOnly,
 )
+from app.storage.open_checks import BUSY_TIMEOUT_MS, integrity_check_due
 from app.storage.paths import resolve_db_path
 from app.storage.private_files import make_private_dir
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 __all__ = ["BackupFailed", "Database", "DatabaseCorrupt", "DatabaseOpenError", "DatabaseReadOnly", "open_database"]
 
-BUSY_TIMEOUT_MS = 10_000
 SERVER_CONNECT_TIMEOUT_S = 5
 
 
@@ -73,6 +73,12 @@ class Database:
     def reading(self) -> Iterator[Session]:
         with Session(self.engine, expire_on_commit=False) as session:
             yield session
+
+    def rows(self, sql: str, params: Mapping[str, Any] | None = None) -> list[Sequence[Any]]:
+        """A plain SQL statement's rows (named `:parameters`), as app.storage.quick_read's reader has
+        them: the light commands' queries run through either."""
+        with self.engine.connect() as connection:
+            return [tuple(row) for row in connection.execute(text(sql), dict(params or {}))]
 
     def refresh_statistics(self) -> None:
         """Keep the query planner's statistics current after bulk changes.
@@ -206,7 +212,7 @@ def open_database(db: str | os.PathLike[str] | None = None, migrate: bool = True
         if network_drive.is_network_path(path):
             database.warnings.append(network_drive.WARNING)
         existed = path.stat().st_size > 0
-        if existed and _check_due(path, ticket.read_only_reason):
+        if existed and integrity_check_due(path, ticket.read_only_reason):
             _quick_check(database.engine, path)
         if migrate and (unlock or not existed):  # `key recover` upgrades nothing: 0013 needs the key it brings
             _migrate(database, had_data=existed, keep_plain_backup=keep_plain_backup)
@@ -251,21 +257,6 @@ def _statistics_stale(engine: Engine) -> bool:
         return largest > 0  # analysed while there were no payouts
     counted = int(str(stat).split()[0])
     return abs(largest - counted) > STATISTICS_DRIFT * max(counted, 1)
-
-
-def _check_due(path: Path, read_only_reason: str | None) -> bool:
-    """PRAGMA quick_check reads every page (0.35 s on 190 MB): run it when it can find something.
-
-    After a session that did not close cleanly (SQLite removes the -wal file when the last
-    connection closes; this process holds the database's lock, so one left behind is a crash's or a
-    power cut's), and at the first opening of the day (the day's automatic backup is then taken, and
-    must not copy damage unnoticed). A read-only database takes no backup: it is checked every time.
-    """
-    if read_only_reason:
-        return True
-    if Path(f"{path}-wal").exists():
-        return True
-    return backup.daily_backup_due(path, dt.date.today())
 
 
 def _quick_check(engine: Engine, path: Path) -> None:

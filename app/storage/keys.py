@@ -23,9 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
-
 from app.storage.errors import DatabaseOpenError
 from app.storage.private_files import make_private_dir
 
@@ -51,6 +48,8 @@ class Provisioned:
 
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+
     from app.core import crypto
 
 _CIPHERS: "weakref.WeakKeyDictionary[Engine, crypto.PersonCipher]" = weakref.WeakKeyDictionary()
@@ -58,6 +57,8 @@ _CIPHERS: "weakref.WeakKeyDictionary[Engine, crypto.PersonCipher]" = weakref.Wea
 
 def cipher_for(bind: Engine | Connection) -> "crypto.PersonCipher":
     """The open database's person cipher, for code that holds a session or connection."""
+    from sqlalchemy.engine import Connection
+
     engine = bind.engine if isinstance(bind, Connection) else bind
     cipher = _CIPHERS.get(engine)
     if cipher is None:
@@ -173,6 +174,8 @@ def _dpapi_unprotect(blob: bytes) -> bytes | None:  # pragma: no cover - Windows
 # --- the database's side ---------------------------------------------------------------------------
 
 def _settings(connection: Connection) -> dict[str, str]:
+    from sqlalchemy import text
+
     rows = connection.execute(
         text("SELECT key, value FROM app_setting WHERE key IN (:a, :b, :c, :d)"),
         {"a": DB_ID, "b": KEY_CHECK, "c": RECOVERY_WRAP, "d": RECOVERY_SEALED},
@@ -181,6 +184,8 @@ def _settings(connection: Connection) -> dict[str, str]:
 
 
 def _put(connection: Connection, key: str, value: str) -> None:
+    from sqlalchemy import text
+
     connection.execute(text("DELETE FROM app_setting WHERE key = :key"), {"key": key})
     connection.execute(text("INSERT INTO app_setting (key, value) VALUES (:key, :value)"), {"key": key, "value": value})
 

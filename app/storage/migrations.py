@@ -1,17 +1,18 @@
-"""Alembic, run from code: no alembic.ini at run time, scripts found in the package or bundle."""
+"""Alembic, run from code: no alembic.ini at run time, scripts found in the package or bundle.
+
+Light to import (SQLAlchemy and Alembic only inside the functions that use them): the quick reading
+path of the light commands (app.storage.quick_read) needs `SCHEMA_HEAD` and nothing else."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
-
-from sqlalchemy import inspect
-from sqlalchemy.engine import Connection
 
 from app.resources import migrations_dir
 
 if TYPE_CHECKING:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
+    from sqlalchemy.engine import Connection
 
 # The newest revision under db/versions/, known without reading the scripts: opening a database that
 # is already there then never imports Alembic (~0.3 s of the window's start-up). A new revision
@@ -61,6 +62,8 @@ def current_revision(connection: Connection) -> str | None:
 
 def stored_revision(connection: Connection) -> str | None:
     """The database's revision read with plain SQL (Alembic's own table), for the fast path."""
+    from sqlalchemy import inspect
+
     if not inspect(connection).has_table("alembic_version"):
         return None
     return connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()

@@ -9,6 +9,8 @@ import platformdirs
 
 DB_ENV = "CUNWU_DB"
 DB_FILE_NAME = "cunwu.sqlite3"
+# After a sealed backup's own name: <stem>-<stamp>-before-0013.sqlite3.sealed (app.storage.sealed_backup)
+SEALED_BACKUP_SUFFIX = ".sealed"
 
 
 def user_data_dir() -> Path:

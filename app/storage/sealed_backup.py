@@ -23,21 +23,23 @@ import secrets
 import struct
 from collections.abc import Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from app.core import crypto
 from app.storage import keys
 from app.storage.errors import BackupFailed
+from app.storage.paths import SEALED_BACKUP_SUFFIX
 from app.storage.private_files import create_temporary, sync_folder
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 MAGIC = b"CUNWU SEALED BACKUP\n"
 FORMAT_VERSION = 1
-SUFFIX = ".sealed"  # after the copy's own name: <stem>-<stamp>-before-0013.sqlite3.sealed
+SUFFIX = SEALED_BACKUP_SUFFIX
 CHUNK_BYTES = 1 << 20
 _HEADER_LENGTH = struct.Struct(">H")
 _RECORD_LENGTH = struct.Struct(">I")
@@ -82,6 +84,8 @@ def seal_copy(plain: Path, engine: Engine, plain_suffix: str) -> Path:
 
 def _database_key(engine: Engine) -> tuple[str, bytes] | None:
     """The database id and this account's data key of it (the upgrade has just made or unlocked it)."""
+    from sqlalchemy import text
+
     with engine.connect() as connection:
         database_id = connection.execute(text("SELECT value FROM app_setting WHERE key = :key"),
                                          {"key": keys.DB_ID}).scalar()
