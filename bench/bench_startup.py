@@ -52,7 +52,7 @@ install_from_environment()
 from PySide6.QtWidgets import QApplication, QMainWindow, QTableWidget, QTableWidgetItem
 
 QUERY = (
-    "SELECT person.name, person.id_number, villager_group.name, subsidy_type.name, payout.period, "
+    "SELECT person.name, person.id_masked, villager_group.name, subsidy_type.name, payout.period, "
     "payout.amount_fen, payout.pay_date, payout.standard, payout.note, payout.id "
     "FROM payout JOIN person ON payout.person_id = person.id "
     "JOIN subsidy_type ON payout.subsidy_type_id = subsidy_type.id "

@@ -15,9 +15,9 @@ import pytest
 
 from app.cli.main import main
 from app.services.demo import seed_demo
-from app.services.ledger import ledger_rows, village_months
+from app.services.ledger import ledger_page, ledger_rows, village_months
 from app.services.ledger_filter import LedgerFilter
-from app.services.listings import list_villages, village_ledger
+from app.services.listings import first_page, list_villages, village_ledger
 from app.services.setup import initialize
 from app.services.villages import village_choices
 from app.storage.backup import list_backups
@@ -133,6 +133,12 @@ def _same_rows_both_ways(database) -> dict:
             assert stored == name and records
             assert records == ledger_rows(database, LedgerFilter(village_id=village_id, period=month))
             reader_rows[(name, month)] = records
+            # the window's first page (app.ui.main_window.show_first_rows): the ledger's own first page
+            first = first_page(database, village_id, month, month is None, 500)
+            assert first is not None and (first.village_id, first.village) == (village_id, name)
+            assert first.records == ledger_page(database, LedgerFilter(village_id=village_id, period=first.period),
+                                                0, 500)
+            assert first.period == (month or None)
     return reader_rows
 
 

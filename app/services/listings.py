@@ -123,3 +123,36 @@ def village_ledger(db: Rows, village_name: str, month: dt.date | None) -> tuple[
     if month is not None:
         where, params = where + " AND payout.period = :period", {**params, "period": month.isoformat()}
     return name, [ledger_record(row) for row in db.rows(_LEDGER_SELECT + where + _PRINT_ORDER, params)]
+
+
+@dataclass(frozen=True)
+class FirstPage:
+    village_id: int
+    village: str
+    period: dt.date | None  # None: every month
+    records: list[LedgerRecord]
+
+
+def first_page(db: Rows, preferred_village: int | None, month: dt.date | None, all_months: bool,
+               limit: int) -> FirstPage | None:
+    """The rows the window's ledger shows first, as app.ui.main_window chooses them (the remembered
+    village, else the first; the remembered month if that village has payouts in it, else its newest;
+    every month when that was the clerk's choice), in the ledger's standard order (month, record
+    number: app.services.ledger's `DEFAULT_SORT`). None without villages."""
+    villages = db.rows("SELECT id, name FROM village ORDER BY id")
+    if not villages:
+        return None
+    village_id, name = next((row for row in villages if row[0] == preferred_village), villages[0])
+    village = {"village": int(village_id)}
+    period: dt.date | None = None
+    if not all_months:
+        if month is not None and db.rows("SELECT 1 FROM payout WHERE village_id = :village AND period = :period "
+                                         "LIMIT 1", {**village, "period": month.isoformat()}):
+            period = month
+        else:
+            newest = db.rows("SELECT max(period) FROM payout WHERE village_id = :village", village)
+            period = _date(newest[0][0]) if newest else None
+    where = "WHERE payout.village_id = :village" + (" AND payout.period = :period" if period else "")
+    params: dict[str, object] = {**village, "limit": limit, **({"period": period.isoformat()} if period else {})}
+    rows = db.rows(_LEDGER_SELECT + where + " ORDER BY payout.period, payout.id LIMIT :limit", params)
+    return FirstPage(int(village_id), str(name), period, [ledger_record(row) for row in rows])

@@ -10,63 +10,20 @@ the same terms. What the catalog asks for this month comes from the due computat
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from enum import Enum
 
 from sqlalchemy import func
 from sqlmodel import col, select
 
 from app.core.catalog import DueStatus
+from app.core.month_stages import MonthState as MonthState  # where callers look for them
+from app.core.month_stages import NextStep as NextStep
+from app.core.month_stages import Stage
 from app.services.bulletin import month_key
 from app.services.due import due_report
 from app.services.errors import NotFound
 from app.services.thresholds import plausible_max_fen
 from app.storage.engine import Database
 from app.storage.models import ArchiveBox, AuditLog, Correction, FiledPiece, Payout, Publication, Village
-
-
-class Stage(Enum):
-    NOT_IMPORTED = "未导入"
-    TO_CHECK = "待核对"
-    TO_PREVIEW = "待预览"
-    TO_POST = "待张贴"
-    POSTED = "已张贴"
-    FILED = "已归档"
-
-
-class NextStep(Enum):
-    IMPORT = "导入本月发放明细"
-    CHECK = "核对标出的记录"
-    PREVIEW = "预览、打印公开表"
-    POST = "登记张贴"
-    FILE = "装盒并打印档案盒签"
-    NONE = "本月已完成"
-
-
-_NEXT = {
-    Stage.NOT_IMPORTED: NextStep.IMPORT, Stage.TO_CHECK: NextStep.CHECK, Stage.TO_PREVIEW: NextStep.PREVIEW,
-    Stage.TO_POST: NextStep.POST,
-    Stage.POSTED: NextStep.FILE, Stage.FILED: NextStep.NONE,
-}
-
-
-@dataclass(frozen=True)
-class MonthState:
-    village_id: int
-    village: str
-    period: dt.date
-    stage: Stage
-    payouts: int
-    total_fen: int
-    to_check: int  # rows above the plausibility threshold
-    posted_on: dt.date | None
-    corrections_waiting: int  # to be listed on the next posted sheet
-    due_items: tuple[tuple[str, str, str], ...]  # (item, requirement, status label) the catalog asks for
-    overdue: int
-
-    @property
-    def next_step(self) -> NextStep:
-        return _NEXT[self.stage]
 
 
 def month_states(db: Database, period: dt.date, today: dt.date, village_id: int | None = None) -> list[MonthState]:

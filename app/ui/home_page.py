@@ -13,8 +13,8 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPushButton, QVBox
 
 from app.core.disclosure import for_output
 from app.core.money import format_yuan
+from app.core.month_stages import MonthState, NextStep, Stage
 from app.core.periods import format_month_zh
-from app.services.month_status import MonthState, NextStep, Stage, month_states
 from app.ui import messages
 from app.ui.background import Task, TaskRunner
 from app.ui.table_helpers import fill_rows, read_only_table
@@ -89,6 +89,8 @@ class HomePage(QWidget):
             return
         db, period, today = self.db, self.period, self.today
         village_id = None if self.whole_township.isChecked() else self.village_id
+        from app.services.month_status import month_states  # SQLAlchemy: not on the way to the first paint
+
         self._reading = self.runner.start(lambda task: month_states(db, period, today, village_id),
                                           on_success=self._arrived, on_failure=self._failed, lane="home")
 

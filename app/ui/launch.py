@@ -125,7 +125,15 @@ def _one_window(app: QApplication, db: str | None, ask: bool) -> tuple[int, bool
 
     def open_into_window() -> None:
         window.build_body()
+        if (db is not None or not (ask or _server_remembered())) and window.show_first_rows(db):
+            # A local database (no one to sign in) with its first rows read: they are painted, and the
+            # event loop turns once, before the opening takes its most of a second.
+            QTimer.singleShot(0, finish_opening)
+            return
         window.repaint()  # the filter bar and the empty table show while the database layer loads
+        finish_opening()
+
+    def finish_opening() -> None:
         _log_start()
         from app.services.audit import default_actor
         from app.services.setup import initialize
@@ -202,6 +210,12 @@ def _one_window(app: QApplication, db: str | None, ask: bool) -> tuple[int, bool
         window.deleteLater()
         for database in opened:
             database.close()
+
+
+def _server_remembered() -> bool:
+    from app.ui import sign_in
+
+    return sign_in.remembered_mode() == sign_in.SERVER
 
 
 def _open_or_recover(window: QWidget, db: str | None):  # noqa: ANN202 - app.storage.engine.Database

@@ -76,6 +76,12 @@ class LedgerTableModel(QAbstractTableModel):
         """The database, once the window that was shown before it opened has it."""
         self._db = db
 
+    def show_first(self, page: list[tuple[int, DisplayRow]]) -> None:
+        """Rows read before the database was opened (MainWindow.show_first_rows): shown until the first
+        query's own page replaces them; no more pages are fetched from them."""
+        if self._query is None:
+            self._replace(page, exhausted=True)
+
     def set_filter(self, flt: LedgerFilter | None) -> None:
         """None shows nothing (no village yet)."""
         self._filter = flt

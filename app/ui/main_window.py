@@ -182,6 +182,38 @@ class MainWindow(QMainWindow):
         self.table.selectionModel().selectionChanged.connect(self._update_actions)
         self._update_actions()
 
+    def show_first_rows(self, source: str | None) -> bool:
+        """Before the database is opened (and its layer imported, most of a second on an old PC): the
+        rows the ledger will show first, read through the quick reader when the local database has
+        nothing due on opening (app.storage.quick_read). False when it could not: the rows then come
+        with the database, as before. A few ms of SQL on the GUI thread, which waits for the opening
+        right after anyway."""
+        import sqlite3
+
+        from app.outputs.masked_rows import mask_record
+        from app.services.listings import first_page
+        from app.storage.quick_read import open_quickly
+        from app.ui.ledger_model import PAGE_SIZE, SCREEN_CHANNEL
+
+        reader = open_quickly(source)
+        if reader is None or self.model is None:
+            return False
+        month = _remembered_month()
+        try:
+            with reader:
+                page = first_page(reader, _remembered_village(), None if month == ALL_MONTHS else month,
+                                  month == ALL_MONTHS, PAGE_SIZE)
+        except sqlite3.Error:
+            return False  # the opening that follows says what is wrong with the file
+        if page is None:
+            return False
+        from app.core.disclosure import policy_for
+
+        policy = policy_for(SCREEN_CHANNEL)
+        self.model.show_first([(record.payout_id, mask_record(record, policy)) for record in page.records])
+        self.setWindowTitle(self.title_for(page.village))
+        return True
+
     def attach(self, db: Database, actor: str | None = None, signed_in: SignedIn | None = None,
                where: str = "") -> None:
         """`actor`: the acting person; else the name chosen on this PC (app.ui.actor), asked for at
