@@ -49,6 +49,7 @@ class HomePage(QWidget):
         self.summary.setWordWrap(True)
         self.next_button = QPushButton()
         self.next_button.setMinimumHeight(34)
+        self.next_button.setVisible(False)  # until the month's state says what the next step is
         self.next_button.clicked.connect(self._next_clicked)
         self.due_table = read_only_table(DUE_HEADERS, stretch=1)
         self.whole_township = QCheckBox("全乡镇各村")
@@ -71,6 +72,11 @@ class HomePage(QWidget):
         layout.addWidget(QLabel("本月应公开的事项："))
         layout.addWidget(self.due_table, 1)
         layout.addWidget(self.township_table, 2)
+
+    def show_opening(self, village: str, period: dt.date) -> None:
+        """While the database opens (the window's first rows are in): which month is coming."""
+        self.heading.setText(for_output(f"{village} · {format_month_zh(period)}"))
+        self.summary.setText("正在打开数据库，读取本月进度…")
 
     def show_month(self, village_id: int | None, period: dt.date, reread: bool = True) -> None:
         """The ledger's village and month; read again when they changed or `reread` says the data did

@@ -196,7 +196,7 @@ class MainWindow(QMainWindow):
         from app.ui.ledger_model import PAGE_SIZE, SCREEN_CHANNEL
 
         reader = open_quickly(source)
-        if reader is None or self.model is None:
+        if reader is None or self.model is None or self.filter_bar is None:
             return False
         month = _remembered_month()
         try:
@@ -211,6 +211,14 @@ class MainWindow(QMainWindow):
 
         policy = policy_for(SCREEN_CHANNEL)
         self.model.show_first([(record.payout_id, mask_record(record, policy)) for record in page.records])
+        from app.ui.ledger_choices import VillageDetail
+
+        # The selectors and the home page say which village and month these are (not "no village yet")
+        # until the choices, read with the database, replace them.
+        self.filter_bar.set_villages([(page.village_id, page.village)], page.village_id)
+        self.filter_bar.set_detail(VillageDetail(page.village_id, [page.period] if page.period else [], [], []),
+                                   keep_month=False)
+        self.home.show_opening(page.village, page.period or dt.date.today().replace(day=1))
         self.setWindowTitle(self.title_for(page.village))
         return True
 

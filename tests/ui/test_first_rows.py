@@ -50,6 +50,7 @@ def _run_window(qtbot, monkeypatch, path: Path) -> dict[str, object]:
         shown = read_first(window, source)
         seen["events"].append("first rows" if shown else "no first rows")
         seen["first"], seen["title"] = _rows(window), window.windowTitle()
+        seen["selector"], seen["home"] = window.filter_bar.village_name(), window.home.heading.text()
         return shown
 
     def opening(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
@@ -78,7 +79,8 @@ def test_the_first_rows_come_before_the_database_and_are_the_ledgers_own(qapp, q
     seen = _run_window(qtbot, monkeypatch, demo_db)
     assert seen["events"] == ["first rows", "database opened"]  # read before the full opening
     assert seen["first"] and seen["first"] == seen["loaded"]  # the ledger's first query shows the same rows
-    assert "桃源村" in str(seen["title"])
+    # not "（还没有村）" while the database opens: the village and month of the rows shown
+    assert "桃源村" in str(seen["title"]) and seen["selector"] == "桃源村" and seen["home"].startswith("桃源村 · ")
     newest = seen["filter"].period
     assert newest is not None and {row.period for _, row in seen["first"]} == {f"{newest:%Y-%m}"}
 
