@@ -11,6 +11,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import tempfile as _tempfile
 
 os.environ["CUNWU_KEY_DIR"] = _tempfile.mkdtemp(prefix="cunwu-test-keys-")
+# The fonts' metrics cache (app.outputs.fonts): the test run's own too.
+os.environ["CUNWU_CACHE_DIR"] = _tempfile.mkdtemp(prefix="cunwu-test-cache-")
 
 import datetime as dt
 from pathlib import Path

@@ -9,11 +9,13 @@ the person instead of printing a blank.
 from __future__ import annotations
 
 import functools
+import marshal
 import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import reportlab
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -87,15 +89,124 @@ def _candidates(role: str) -> list[FaceSpec]:
     return [system_song, bundled_body, system_song_ext, bundled_title]
 
 
+CACHE_ENV = "CUNWU_CACHE_DIR"
+_CACHE_FORMAT = 1
+# Set by extractInfo, not kept: the parser's position, and a function (made again from unitsPerEm).
+_NOT_KEPT = frozenset({"_pos", "_pdfScale"})
+
+
+def metrics_cache_dir() -> Path:
+    """The user's cache folder (CUNWU_CACHE_DIR for tests): rebuilt by itself when deleted."""
+    folder = os.environ.get(CACHE_ENV, "").strip()
+    if folder:
+        return Path(folder) / "font-metrics"
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("Cunwu", appauthor=False)) / "font-metrics"
+
+
+class _RememberedFace(ttfonts.TTFontFace):
+    """ReportLab's face, with what `extractInfo` reads from the font file (its character map and
+    widths: ~0.15 s of pure Python for a CJK font, in every process that prints) kept in the user's
+    cache folder and read back from there the next time, for the same file (path, size, modification
+    time), subfont and ReportLab version. What is kept is exactly what extractInfo set: the face, and
+    the PDFs made with it, are the same (tests/test_font_cache.py)."""
+
+    def extractInfo(self, charInfo: int = 1) -> None:  # noqa: N802 - ReportLab's name
+        key = _cache_key(self.filename, charInfo)
+        remembered = _read_cache(key)
+        if remembered is not None:
+            for name, value in remembered.items():
+                setattr(self, name, ttfonts.TTFNameBytes(value[1]) if _is_name(value) else value)
+            units = self.unitsPerEm
+            self._pdfScale = (lambda x: x) if units == 1000 else (lambda x, m=1000 / units: x * m)
+            return
+        before = dict(self.__dict__)
+        super().extractInfo(charInfo)
+        found = {name: (("ttfname", bytes(value)) if isinstance(value, ttfonts.TTFNameBytes) else value)
+                 for name, value in self.__dict__.items()
+                 if name not in _NOT_KEPT and (name not in before or before[name] is not value)}
+        _write_cache(key, found)
+
+
+def _is_name(value: object) -> bool:
+    return isinstance(value, tuple) and len(value) == 2 and value[0] == "ttfname"
+
+
+def _cache_key(filename: object, char_info: int) -> tuple | None:
+    try:
+        status = os.stat(str(filename))
+    except (OSError, TypeError, ValueError):
+        return None
+    return (_CACHE_FORMAT, reportlab.Version, os.path.abspath(str(filename)), status.st_size, status.st_mtime_ns,
+            _subfont_now.index, char_info)
+
+
+class _SubfontNow(threading.local):
+    index = 0
+
+
+_subfont_now = _SubfontNow()  # extractInfo is not told which subfont of a .ttc it reads
+
+
+def _cache_file(key: tuple) -> Path:
+    import hashlib
+
+    return metrics_cache_dir() / (hashlib.sha256(repr(key).encode("utf-8")).hexdigest()[:32] + ".marshal")
+
+
+def _read_cache(key: tuple | None) -> dict | None:
+    if key is None:
+        return None
+    try:
+        stored = marshal.loads(_cache_file(key).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):  # none yet, or a damaged file: read the font
+        return None
+    if not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key and isinstance(stored[1], dict)):
+        return None
+    return stored[1]
+
+
+def _write_cache(key: tuple | None, found: dict) -> None:
+    """Best effort: a folder that cannot be written only means reading the font again next time."""
+    if key is None:
+        return
+    try:
+        data = marshal.dumps((key, found))
+        target = _cache_file(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        part = target.with_name(f"{target.name}.{os.getpid()}.{threading.get_ident()}.part")
+        part.write_bytes(data)
+        os.replace(part, target)
+    except (OSError, ValueError, TypeError):
+        pass
+
+
+def _read_font(spec: FaceSpec) -> TTFont:
+    """ReportLab's TTFont, its face made by _RememberedFace (TTFont makes its face through the module's
+    name TTFontFace: swapped for the call, under the registration lock)."""
+    _subfont_now.index = spec.subfont
+    ttfonts.TTFontFace = _RememberedFace
+    try:
+        return TTFont(spec.name, str(spec.path), subfontIndex=spec.subfont)
+    finally:
+        ttfonts.TTFontFace = _REPORTLAB_FACE
+
+
+_REPORTLAB_FACE = ttfonts.TTFontFace
+
+
 def _register(spec: FaceSpec) -> Face | None:
     if not spec.path.is_file():
         return None
     with _lock:
-        try:
+        # Not getFont's KeyError: before raising it, ReportLab looks for a Type 1 font of that name by
+        # parsing its AFM files (80 ms in every process that prints).
+        if spec.name in pdfmetrics.getRegisteredFontNames():
             font = pdfmetrics.getFont(spec.name)
-        except KeyError:
+        else:
             try:
-                font = TTFont(spec.name, str(spec.path), subfontIndex=spec.subfont)
+                font = _read_font(spec)
             except Exception:  # a damaged or CFF-only font file: skip it, the chain goes on
                 return None
             pdfmetrics.registerFont(font)
