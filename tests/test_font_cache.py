@@ -29,7 +29,8 @@ if len(sys.argv) > 2:  # ReportLab's own reading of the font file must not be ne
 canvas = Canvas(sys.argv[1], invariant=1)
 body, title = fonts.chain("body"), fonts.chain("title")
 draw(canvas, title, 18, 72, 760, "桃源村2026年10月惠民惠农补贴资金发放公开表")
-for i, line in enumerate(["王秀英 140123********123X 1组 最低生活保障金 560.00", "𬌗 龑 堃 赟 燚 垚 旻 昇 喆", "公开时间：工作日 8:30—17:30"]):
+lines = ["王秀英 140123********123X 1组 最低生活保障金 560.00", "𬌗 龑 堃 赟 燚 垚 旻 昇 喆", "公开时间：工作日 8:30—17:30"]
+for i, line in enumerate(lines):
     draw(canvas, body, 10.5, 72, 700 - 20 * i, line)
 canvas.save()
 print(" ".join(face.name for face in body.faces), sum(len(face.glyphs) for face in body.faces))

@@ -203,8 +203,8 @@ class MainWindow(QMainWindow):
             with reader:
                 page = first_page(reader, _remembered_village(), None if month == ALL_MONTHS else month,
                                   month == ALL_MONTHS, PAGE_SIZE)
-        except sqlite3.Error:
-            return False  # the opening that follows says what is wrong with the file
+        except (sqlite3.Error, ValueError):  # a damaged file, a value it cannot read: the opening that
+            return False  # follows checks the file and says what is wrong, in its words
         if page is None:
             return False
         from app.core.disclosure import policy_for

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -17,9 +18,10 @@ from PySide6.QtWidgets import QApplication
 from app.cli.main import main
 from app.services.ledger import village_months
 from app.services.villages import village_choices
-from app.storage.backup import list_backups
 from app.storage import engine
+from app.storage.backup import list_backups
 from app.storage.engine import open_database
+from app.storage.quick_read import open_quickly
 from app.ui import launch
 from app.ui.main_window import ALL_MONTHS, MONTH_KEY, VILLAGE_KEY, MainWindow
 from app.ui.pc_settings import settings
@@ -53,7 +55,7 @@ def _run_window(qtbot, monkeypatch, path: Path) -> dict[str, object]:
         seen["selector"], seen["home"] = window.filter_bar.village_name(), window.home.heading.text()
         return shown
 
-    def opening(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def opening(*args, **kwargs):
         seen["events"].append("database opened")
         return open_database_as_before(*args, **kwargs)
 
@@ -132,3 +134,22 @@ def test_the_window_reads_its_first_rows_without_the_database_layer(demo_db):
                           env={**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen"})
     report = json.loads(done.stdout.strip().splitlines()[-1])
     assert report["shown"] is True and report["rows"] > 0 and report["heavy"] == []
+
+
+@pytest.mark.parametrize("trouble", [sqlite3.DatabaseError("database disk image is malformed"),
+                                     ValueError("Invalid isoformat string: '2026-13-01'")])
+def test_a_first_read_that_fails_leaves_the_rows_to_the_opening(qtbot, demo_db, monkeypatch, trouble):
+    from app.services import listings
+
+    def failing(*_args: object) -> None:
+        raise trouble
+
+    monkeypatch.setattr(listings, "first_page", failing)
+    window = MainWindow(None)
+    qtbot.addWidget(window)
+    window.build_body()
+    assert window.show_first_rows(str(demo_db)) is False
+    assert window.model.rowCount() == 0
+    reader = open_quickly(demo_db)  # the file was let go: the opening can lock it
+    assert reader is not None
+    reader.close()
