@@ -167,3 +167,12 @@ def test_the_listing_sql_runs_on_postgresql():
             assert (first.name, first.people, first.payouts) == ("桃源村", 120, 588)
         finally:
             database.close()
+
+
+def test_an_account_without_the_key_goes_the_full_way(demo_db, tmp_path, monkeypatch):
+    """issue 17: another account is refused until it recovers the key; the quick reader leaves it to the
+    full opening, which says so (tests/test_encryption.py: every command's refusal)."""
+    from app.storage import keys
+
+    monkeypatch.setenv(keys.KEY_DIR_ENV, str(tmp_path / "another-account"))
+    assert open_quickly(demo_db) is None

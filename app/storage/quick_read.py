@@ -6,7 +6,7 @@ Only when nothing is due that the full opening (app.storage.engine.open_database
 upgrade, no integrity check, no daily backup, a writable local file this process can lock. Otherwise
 `open_quickly` returns None and the caller opens the database the full way, which does what is due
 and says what it has to say. The reader never decrypts (the stored masked forms are what it lists) and
-never writes (`query_only`).
+never writes (`query_only`); a database this account keeps no key for goes the full way, which refuses it.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Self
 
-from app.storage import instance_lock, migrations, network_drive
+from app.storage import instance_lock, keys, migrations, network_drive
 from app.storage.open_checks import BUSY_TIMEOUT_MS, integrity_check_due
 from app.storage.paths import resolve_db_path
 
@@ -79,7 +79,16 @@ def _reader(ticket: instance_lock.Ticket) -> QuickReader | None:
     except sqlite3.Error:
         connection.close()
         raise
-    if row is None or row[0] != migrations.SCHEMA_HEAD:
+    if row is None or row[0] != migrations.SCHEMA_HEAD or not _account_holds_key(connection):
         connection.close()
         return None
     return QuickReader(ticket.path, connection, ticket)
+
+
+def _account_holds_key(connection: sqlite3.Connection) -> bool:
+    """A database made on another PC or account opens only once its key is recovered (issue 17): the
+    full opening refuses it and says how. Here only whether this account keeps a key for it; checking
+    that key against the database (HKDF, the cryptography package's import) is the full opening's,
+    and the reader never decrypts."""
+    found = connection.execute("SELECT value FROM app_setting WHERE key = ?", (keys.DB_ID,)).fetchone()
+    return found is None or keys.load_user_key(str(found[0])) is not None
