@@ -72,9 +72,14 @@ def unknown_village(name: str, known: Sequence[str]) -> NotFound:
     return NotFound(f"找不到村“{name}”。{hint}")
 
 
+def typed_village_name(name: str | None) -> str:
+    """A village's name as the clerk typed it, spaces anywhere in it dropped: how names are stored."""
+    return "".join((name or "").split())
+
+
 def named_village(db: Rows, name: str) -> tuple[int, str]:
     """(id, name as stored) of a village the clerk named; NotFound listing the known ones."""
-    cleaned = "".join((name or "").split())
+    cleaned = typed_village_name(name)
     found = db.rows("SELECT id, name FROM village WHERE name = :name", {"name": cleaned})
     if not found:
         raise unknown_village(cleaned, [str(row[0]) for row in db.rows("SELECT name FROM village ORDER BY name")])

@@ -8,14 +8,14 @@ from app.services import audit
 from app.services.errors import Conflict, ServiceError
 from app.services.listings import VillageInfo as VillageInfo  # where callers look for them
 from app.services.listings import list_villages as list_villages
-from app.services.listings import unknown_village
+from app.services.listings import typed_village_name, unknown_village
 from app.services.setup import ensure_township
 from app.storage.engine import Database
 from app.storage.models import Village, VillagerGroup
 
 
 def _clean_name(name: str) -> str:
-    cleaned = "".join(name.split())
+    cleaned = typed_village_name(name)
     if not cleaned:
         raise ServiceError("村名不能为空")
     if len(cleaned) > 100:
@@ -42,7 +42,7 @@ def add_village(db: Database, name: str, actor: str, code: str = "") -> VillageI
 
 
 def find_village(session: Session, name: str) -> Village:
-    cleaned = "".join((name or "").split())
+    cleaned = typed_village_name(name)
     village = session.exec(select(Village).where(Village.name == cleaned)).first()
     if village is None:
         raise unknown_village(cleaned, list(session.exec(select(Village.name).order_by(col(Village.name)))))
